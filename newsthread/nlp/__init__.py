@@ -1,0 +1,1 @@
+"""NLP annotations: language, normal forms, entities."""
