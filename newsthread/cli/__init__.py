@@ -1,0 +1,1 @@
+"""Command-line interfaces: `newsthread` (ours) and `tgnews` (the contest contract)."""

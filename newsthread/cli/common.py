@@ -1,0 +1,71 @@
+"""What both CLIs share: reading inputs with a progress bar, errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from newsthread.ingest import ReadError, ReadResult
+from newsthread.pipeline import STAGES, input_paths, process_paths
+
+stderr = Console(stderr=True, highlight=False)
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, exit code 1."""
+
+
+def fail(message: str) -> NoReturn:
+    stderr.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    raise SystemExit(1)
+
+
+def read_sources(
+    sources: Sequence[str | Path],
+    stages: Sequence[str] = STAGES,
+    workers: int | None = None,
+    quiet: bool = False,
+) -> ReadResult:
+    """Read + annotate everything below `sources`, with a progress bar on stderr.
+
+    Raises UserError when nothing at all could be read; bad files are counted and reported.
+    """
+    try:
+        paths = input_paths(Path(s) for s in sources)
+    except ReadError as error:
+        raise UserError(str(error)) from None
+    if not paths:
+        raise UserError(f"no files found in {', '.join(map(str, sources))}")
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=stderr,
+        transient=True,
+        disable=quiet or not stderr.is_terminal,
+    ) as progress:
+        task = progress.add_task("reading articles", total=len(paths))
+        result = process_paths(paths, stages, workers, lambda n: progress.advance(task, n))
+    if result.errors:
+        stderr.print(f"skipped {len(result.errors)} of {len(paths)} files that are not readable articles:")
+        for error in result.errors[:5]:
+            stderr.print(f"  {error}", soft_wrap=True, markup=False)
+        if len(result.errors) > 5:
+            stderr.print(f"  … and {len(result.errors) - 5} more")
+    if not result.articles:
+        raise UserError(f"none of the {len(paths)} files could be read as an article")
+    return result
+
+
+def print_json(data: Any, indent: int | None = 2) -> None:
+    """JSON on stdout; ensure_ascii=False keeps Cyrillic readable, json escapes the rest."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent))
+    sys.stdout.write("\n")
+    sys.stdout.flush()
