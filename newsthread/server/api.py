@@ -1,0 +1,256 @@
+"""newsthread's own JSON API (documented at /docs).
+
+    GET /api/threads?period=&lang_code=&category=&offset=&limit=   ranked threads, paged
+    GET /api/threads/{id}                                          one thread: articles (+ story)
+    GET /api/articles/{name}                                       one stored article
+    GET /api/search?q=&lang_code=&limit=                           full-text search
+    GET /api/status                                                loading state and counts
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from newsthread.model import Article, Thread
+from newsthread.server.app import ServerState, error_response
+from newsthread.server.index import Snapshot, category_of
+from newsthread.server.tgnews_api import BadRequest, not_ready, parse_category, parse_lang, parse_period
+from newsthread.store import valid_name
+
+router = APIRouter(prefix="/api", tags=["newsthread API"])
+
+MAX_LIMIT = 1000
+SNIPPET_CHARS = 300
+
+
+class ThreadSummary(BaseModel):
+    id: str
+    title: str
+    category: str
+    language: str
+    size: int
+    importance: float
+    first_published: datetime | None
+    last_published: datetime | None
+    sources: list[str]
+    articles: list[str]
+
+
+class ThreadList(BaseModel):
+    now: datetime | None
+    total: int
+    offset: int
+    limit: int
+    threads: list[ThreadSummary]
+
+
+class ArticleEntry(BaseModel):
+    name: str
+    url: str
+    site: str
+    host: str
+    lang: str
+    published: datetime | None
+    title: str
+    snippet: str
+
+
+class ThreadDetail(ThreadSummary):
+    entries: list[ArticleEntry]
+    story: dict[str, Any] | None = None
+
+
+class SearchResult(BaseModel):
+    name: str
+    title: str
+    lang: str
+    published: datetime | None
+    snippet: str
+    score: float
+    thread_id: str | None
+
+
+def _state(request: Request) -> ServerState:
+    return request.app.state.nt
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def summary(thread: Thread) -> dict[str, Any]:
+    return {
+        "id": thread.id,
+        "title": thread.title,
+        "category": category_of(thread),
+        "language": thread.lang or (thread.articles[0].lang if thread.articles else ""),
+        "size": len(thread.articles),
+        "importance": round(float(thread.importance or 0.0), 6),
+        "first_published": _iso(thread.first_published),
+        "last_published": _iso(thread.last_published),
+        "sources": thread.sources,
+        "articles": [a.name for a in thread.articles],
+    }
+
+
+def entry(article: Article) -> dict[str, Any]:
+    return {
+        "name": article.name,
+        "url": article.url,
+        "site": article.site,
+        "host": article.host,
+        "lang": article.lang,
+        "published": _iso(article.published),
+        "title": article.title,
+        "snippet": article.lead(SNIPPET_CHARS),
+    }
+
+
+async def _snapshot(state: ServerState) -> Snapshot:
+    index = state.index
+    current = index._snapshot
+    if current is not None and current.version == index.version:
+        return current
+    return await run_in_threadpool(index.snapshot)
+
+
+@router.get("/threads", summary="Ranked threads, paged", responses={200: {"model": ThreadList}})
+async def list_threads(
+    request: Request,
+    period: str | None = Query(None, description="window in seconds, (now − period, now]; all when absent"),
+    lang_code: str | None = Query(None, description="en or ru; both when absent"),
+    category: str | None = Query(None, description="any (default) or one of the 7 categories"),
+    offset: int = Query(0, ge=0, le=1_000_000),
+    limit: int = Query(50, ge=1, le=MAX_LIMIT),
+) -> JSONResponse:
+    state = _state(request)
+    try:
+        seconds = parse_period(period, required=False)
+        lang = parse_lang(lang_code, required=False)
+        wanted = parse_category(category, required=False)
+    except BadRequest as error:
+        return error_response(error.status, str(error))
+    if (busy := not_ready(state)) is not None:
+        return busy
+    snapshot = await _snapshot(state)
+    selected, total = snapshot.select(seconds, lang, wanted, offset, limit)
+    return JSONResponse(
+        {
+            "now": _iso(snapshot.now_datetime),
+            "total": total,
+            "offset": offset,
+            "limit": limit,
+            "threads": [summary(t) for t in selected],
+        }
+    )
+
+
+@router.get(
+    "/threads/{thread_id}",
+    summary="One thread with its articles (and its story when available)",
+    responses={200: {"model": ThreadDetail}, 404: {"description": "no such thread"}},
+)
+async def get_thread(thread_id: str, request: Request) -> JSONResponse:
+    state = _state(request)
+    if (busy := not_ready(state)) is not None:
+        return busy
+    snapshot = await _snapshot(state)
+    thread = snapshot.by_id.get(thread_id)
+    if thread is None:
+        return error_response(404, f"no thread with id {thread_id[:40]!r}")
+    return JSONResponse(await run_in_threadpool(_thread_detail, state, thread))
+
+
+def _thread_detail(state: ServerState, thread: Thread) -> dict[str, Any]:
+    stored = state.store.get_many(a.name for a in thread.articles)
+    articles = [stored.get(a.name, a) for a in thread.articles]  # with their paragraphs
+    full = Thread(
+        articles=articles,
+        title=thread.title,
+        lang=thread.lang,
+        category=thread.category,
+        importance=thread.importance,
+        story=thread.story,
+    )
+    detail = summary(full)
+    detail["entries"] = [entry(a) for a in articles]
+    detail["story"] = _story(full)
+    return detail
+
+
+def _story(thread: Thread) -> dict[str, Any] | None:
+    try:
+        from newsthread.story import explain
+    except ImportError:
+        return thread.story
+    try:
+        return explain(thread)
+    except Exception:  # a story bug must not hide the thread
+        import logging
+
+        logging.getLogger("newsthread.server").exception("story.explain failed for thread %s", thread.id)
+        return None
+
+
+@router.get(
+    "/articles/{name}",
+    summary="One stored article",
+    responses={404: {"description": "no such article"}, 400: {"description": "invalid name"}},
+)
+async def get_article(name: str, request: Request) -> JSONResponse:
+    state = _state(request)
+    if not valid_name(name):
+        return error_response(400, f"invalid article name {name[:100]!r}")
+    if (busy := not_ready(state)) is not None:
+        return busy
+    article = await run_in_threadpool(state.store.get, name)
+    if article is None:
+        return error_response(404, f"no article named {name}")
+    snapshot = await _snapshot(state)
+    thread = snapshot.thread_of.get(name)
+    data = article.to_dict()
+    data["text"] = article.text
+    data["thread_id"] = thread.id if thread else None
+    return JSONResponse(data)
+
+
+@router.get("/search", summary="Full-text search over titles and texts", responses={200: {"model": list[SearchResult]}})
+async def search(
+    request: Request,
+    q: str = Query(..., min_length=1, max_length=500, description="words to find"),
+    lang_code: str | None = Query(None, description="only articles in this language"),
+    limit: int = Query(20, ge=1, le=100),
+) -> JSONResponse:
+    state = _state(request)
+    if (busy := not_ready(state)) is not None:
+        return busy
+    if lang_code is not None and not (lang_code.isascii() and lang_code.isalpha() and len(lang_code) <= 8):
+        return error_response(400, f"invalid lang_code {lang_code[:40]!r}")
+    hits = await run_in_threadpool(state.store.search, q, lang_code, limit)
+    snapshot = state.index._snapshot
+    return JSONResponse(
+        [
+            {
+                "name": hit.name,
+                "title": hit.title,
+                "lang": hit.lang,
+                "published": _iso(hit.published),
+                "snippet": hit.snippet,
+                "score": hit.score,
+                "thread_id": (t.id if snapshot and (t := snapshot.thread_of.get(hit.name)) else None),
+            }
+            for hit in hits
+        ]
+    )
+
+
+@router.get("/status", summary="Loading state, counts and timings")
+async def status(request: Request) -> JSONResponse:
+    state = _state(request)
+    return JSONResponse(state.describe(), status_code=200 if state.ready else 503)

@@ -1,0 +1,514 @@
+"""The HTTP server: `create_app(db_url)` builds the FastAPI app; the parts it runs are here.
+
+    ArticleReader   parses + annotates PUT bodies (worker processes, or threads with workers=0)
+    Writer          one thread: commits writes in groups, applies them to the index, then acks
+    ServerState     store + index + reader + writer; loads the index in the background
+
+A request is acknowledged only after its transaction committed and the index holds the
+change. The port opens at once; until the stored articles are loaded and the models are
+warm, every contract request is answered 503 (the tgnews checker retries those).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from newsthread.ingest import ReadError, read_bytes
+from newsthread.model import NEWS_LANGUAGES, Article
+from newsthread.server.index import ThreadIndex
+from newsthread.store import Change, Store, open_store
+
+log = logging.getLogger("newsthread.server")
+
+MAX_BODY_BYTES = 5 * 1024 * 1024  # = ingest.MAX_FILE_BYTES: larger bodies get 413
+MAX_BATCH = 256  # writes committed together by the writer
+RECLUSTER_INTERVAL = 30.0  # seconds between background re-clusterings (when anything changed)
+FOLLOW_INTERVAL = 1.0  # seconds between reads of the store's change feed (other replicas' writes)
+RETRY_LOADING_AFTER = 5.0  # seconds between attempts to open the store when it fails
+
+
+# -- reading PUT bodies ------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _classifier_available() -> bool:
+    try:
+        from newsthread.classify import NewsClassifier  # noqa: F401
+    except ImportError:
+        log.warning("newsthread.classify is not available: English/Russian articles count as news, category 'other'")
+        return False
+    return True
+
+
+def annotate(articles: list[Article]) -> list[Article]:
+    """language → classify → terms (the pipeline's stages), or without a classifier: en/ru = news/other."""
+    from newsthread.pipeline import annotate as run_stages
+
+    if _classifier_available():
+        return run_stages(articles)
+    run_stages(articles, ("language",))
+    for article in articles:
+        if article.lang in NEWS_LANGUAGES and article.is_news is None:
+            article.is_news, article.category = True, article.category or "other"
+    return run_stages(articles, ("terms",))
+
+
+def read_article(name: str, data: bytes, max_age: int | None) -> Article:
+    """A PUT body → one annotated article named `name`. Raises ReadError for unreadable bodies."""
+    articles = read_bytes(name, data)
+    if not articles:
+        raise ReadError(name, "no article found in the body")
+    article = articles[0]
+    article.name = name
+    article.max_age = max_age
+    annotate([article])
+    return article
+
+
+WARM_UP_HTML = b"""<!DOCTYPE html><html><head><meta charset="utf-8"/>
+<meta property="og:url" content="https://example.com/warm-up"/>
+<meta property="og:site_name" content="Example"/>
+<meta property="article:published_time" content="2020-01-01T00:00:00+00:00"/>
+<meta property="og:title" content="Parliament approves the budget for next year"/>
+<meta property="og:description" content="Lawmakers voted on Tuesday."/></head>
+<body><article><h1>Parliament approves the budget for next year</h1>
+<p>Lawmakers in the capital approved the state budget on Tuesday, officials said.</p>
+<p>\xd0\x94\xd0\xb5\xd0\xbf\xd1\x83\xd1\x82\xd0\xb0\xd1\x82\xd1\x8b \xd0\xbf\xd1\x80\xd0\xb8\xd0\xbd\xd1\x8f\xd0\xbb\xd0\xb8 \xd0\xb1\xd1\x8e\xd0\xb4\xd0\xb6\xd0\xb5\xd1\x82.</p>
+</article></body></html>"""
+
+
+def warm_up() -> int:
+    """Load every model this process needs (run once in each worker)."""
+    read_article("warm-up.html", WARM_UP_HTML, 300)
+    ru = WARM_UP_HTML.replace(b"Parliament approves the budget for next year", "Госдума приняла бюджет".encode())
+    read_article("warm-up-ru.html", ru, 300)
+    return os.getpid()
+
+
+class ArticleReader:
+    """Runs `read_article` off the event loop: in `workers` processes, or in threads when 0."""
+
+    def __init__(self, workers: int):
+        self.workers = max(0, workers)
+        self._executor: Executor = self._new_executor()
+
+    def _new_executor(self) -> Executor:
+        if self.workers == 0:
+            return ThreadPoolExecutor(max_workers=2, thread_name_prefix="reader")
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def warm_up(self) -> None:
+        futures = [self._executor.submit(warm_up) for _ in range(max(1, self.workers) * 2)]
+        for future in futures:
+            future.result()
+
+    async def read(self, name: str, data: bytes, max_age: int | None) -> Article:
+        loop = asyncio.get_running_loop()
+        for attempt in (1, 2):
+            executor = self._executor
+            try:
+                return await loop.run_in_executor(executor, read_article, name, data, max_age)
+            except BrokenProcessPool:
+                # a worker died (killed, out of memory...): start a fresh pool and try once more
+                log.error("article reader process died while reading %s (attempt %d)", name, attempt)
+                if self._executor is executor:
+                    self._executor = self._new_executor()
+                    executor.shutdown(wait=False, cancel_futures=True)
+        raise ReadError(name, "the article could not be processed")
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+# -- writing -----------------------------------------------------------------------------------
+@dataclass
+class _Job:
+    op: str  # "put" | "delete"
+    target: Any  # Article | name
+    raw: bytes | None
+    done: Callable[[bool | None, BaseException | None], None]
+
+
+class Writer:
+    """The only writer: commits jobs in groups (one transaction each), applies them to the index, acks."""
+
+    def __init__(self, store: Store, index: ThreadIndex, apply_lock: threading.Lock):
+        self.store = store
+        self.index = index
+        self.apply_lock = apply_lock  # also held by the change-feed follower
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="writer", daemon=True)
+        self.commits = 0
+        self.written = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def submit(self, op: str, target: Any, raw: bytes | None = None) -> asyncio.Future:
+        """Queue a write; the future resolves to True (new / existed) after commit + index update."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+
+        def done(result: bool | None, error: BaseException | None) -> None:
+            loop.call_soon_threadsafe(_resolve, future, result, error)
+
+        self._queue.put(_Job(op, target, raw, done))
+        return future
+
+    def submit_sync(self, op: str, target: Any, raw: bytes | None = None) -> bool:
+        """The same, blocking (for code outside the event loop)."""
+        event = threading.Event()
+        box: list[Any] = [None, None]
+
+        def done(result: bool | None, error: BaseException | None) -> None:
+            box[0], box[1] = result, error
+            event.set()
+
+        self._queue.put(_Job(op, target, raw, done))
+        event.wait()
+        if box[1] is not None:
+            raise box[1]
+        return bool(box[0])
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            jobs = [job]
+            while len(jobs) < MAX_BATCH:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._queue.put(None)
+                    break
+                jobs.append(more)
+            self._commit(jobs)
+
+    def _commit(self, jobs: list[_Job]) -> None:
+        with self.apply_lock:
+            try:
+                results = self.store.apply([(j.op, j.target, j.raw) for j in jobs])
+            except Exception as error:
+                log.exception("store write failed (%d writes not acknowledged)", len(jobs))
+                for j in jobs:
+                    j.done(None, error)
+                return
+            for j in jobs:
+                try:
+                    if j.op == "put":
+                        self.index.put(j.target)
+                    else:
+                        self.index.delete(j.target)
+                except Exception:  # stored but not indexed: the next reload repairs it
+                    log.exception("index update failed for %s", getattr(j.target, "name", j.target))
+        self.commits += 1
+        self.written += len(jobs)
+        for j, result in zip(jobs, results, strict=True):
+            j.done(result, None)
+
+
+def _resolve(future: asyncio.Future, result: bool | None, error: BaseException | None) -> None:
+    if future.done():  # the client went away; the write happened anyway
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+# -- server state ------------------------------------------------------------------------------
+def default_workers() -> int:
+    """Annotation processes: one per spare core, at most 4 (0 = threads in the server process)."""
+    cores = os.cpu_count() or 1
+    return max(1, min(4, cores - 1)) if cores > 1 else 0
+
+
+class ServerState:
+    """Everything the routes need. `start()` returns at once; loading runs in a thread."""
+
+    def __init__(
+        self,
+        db_url: str | None = None,
+        *,
+        workers: int | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        recluster_interval: float | None = RECLUSTER_INTERVAL,
+        follow_interval: float | None = FOLLOW_INTERVAL,
+        keep_raw: bool = True,
+        index: ThreadIndex | None = None,
+    ):
+        self.db_url = db_url
+        self.workers = default_workers() if workers is None else workers
+        self.max_body_bytes = max_body_bytes
+        self.recluster_interval = recluster_interval
+        self.follow_interval = follow_interval
+        self.keep_raw = keep_raw
+        self.index = index or ThreadIndex()
+        self.store: Store | None = None
+        self.reader: ArticleReader | None = None
+        self.writer: Writer | None = None
+        self.apply_lock = threading.Lock()
+        self.ready = False
+        self.status = "starting"
+        self.error: str | None = None
+        self.started_at = time.time()
+        self.ready_seconds: float | None = None
+        self.load_seconds: float | None = None
+        self._cursor = 0
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # -- lifetime ----------------------------------------------------------------------------
+    def start(self) -> None:
+        self._spawn(self._load, "loader")
+
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _load(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._load_once()
+                break
+            except Exception as error:  # e.g. PostgreSQL not up yet: keep answering 503, retry
+                log.exception("loading the index failed")
+                self.error = f"{type(error).__name__}: {error}"[:500]
+                self.status = "store unavailable"
+                if self.store is not None:
+                    self.store.close()
+                    self.store = None
+                self._stop.wait(RETRY_LOADING_AFTER)
+        if self._stop.is_set():
+            return
+        self.writer = Writer(self.store, self.index, self.apply_lock)
+        self.writer.start()
+        if self.recluster_interval:
+            self._spawn(self._recluster_loop, "recluster")
+        if self.follow_interval:
+            self._spawn(self._follow_loop, "follower")
+        self.ready_seconds = time.time() - self.started_at
+        self.ready, self.status, self.error = True, "ready", None
+        log.info("ready: %d articles loaded in %.1f s", len(self.index), self.ready_seconds)
+
+    def _load_once(self) -> None:
+        self.status = "opening store"
+        self.store = open_store(self.db_url)
+        self.status = "starting article readers"
+        if self.reader is None:
+            self.reader = ArticleReader(self.workers)
+        warm = threading.Thread(target=self.reader.warm_up, name="warm-up", daemon=True)
+        warm.start()  # models load in the workers while this thread reads the store
+        self.status = "loading articles"
+        start = time.perf_counter()
+        self._cursor = self.store.cursor()
+        self.index.load(self.store.iter_articles(with_text=False))
+        self.status = "building threads"
+        self.index.snapshot()
+        self.load_seconds = time.perf_counter() - start
+        self.status = "loading models"
+        warm.join()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self.writer is not None:
+            self.writer.stop()
+        if self.reader is not None:
+            self.reader.close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        if self.store is not None:
+            self.store.close()
+
+    # -- background work ---------------------------------------------------------------------
+    def _recluster_loop(self) -> None:
+        while not self._stop.wait(self.recluster_interval):
+            if self.index.changes_since_recluster:
+                try:
+                    seconds = self.index.recluster()
+                    log.info("re-clustered in %.2f s", seconds)
+                except Exception:
+                    log.exception("re-clustering failed")
+
+    def _follow_loop(self) -> None:
+        while not self._stop.wait(self.follow_interval):
+            try:
+                self.follow()
+            except Exception:
+                log.exception("reading the change feed failed")
+
+    def follow(self) -> int:
+        """Apply writes other processes committed to the shared store; returns how many."""
+        applied = 0
+        while True:
+            with self.apply_lock:  # the writer applies its own commits under the same lock
+                changes, cursor = self.store.changes_since(self._cursor)
+                for change in changes:
+                    applied += self._apply_change(change)
+                self._cursor = cursor
+            if not changes:
+                return applied
+
+    def _apply_change(self, change: Change) -> int:
+        current = self.index.get(change.name)
+        if change.deleted:
+            return int(self.index.delete(change.name)) if current is not None else 0
+        if current is not None and _same(current, change.article):
+            return 0  # our own write (or already applied)
+        self.index.put(change.article)
+        return 1
+
+    # -- status ------------------------------------------------------------------------------
+    def describe(self) -> dict[str, Any]:
+        stats = self.index.counts()
+        snapshot = self.index._snapshot
+        return {
+            "ready": self.ready,
+            "status": self.status,
+            "error": self.error,
+            "store": _redact(self.store.url if self.store else self.db_url or ""),
+            "articles": stats.articles,
+            "threadable": stats.threadable,
+            "clustered": stats.clustered,
+            "threads": len(snapshot.threads) if snapshot else None,
+            "now": snapshot.now_datetime.isoformat() if snapshot and snapshot.now_datetime else None,
+            "version": self.index.version,
+            "ready_seconds": self.ready_seconds,
+            "load_seconds": self.load_seconds,
+            "snapshot_build_seconds": snapshot.build_seconds if snapshot else None,
+            "rebuilds": stats.rebuilds,
+            "reclusters": stats.reclusters,
+            "last_recluster_seconds": stats.last_recluster_seconds,
+            "commits": self.writer.commits if self.writer else 0,
+            "writes": self.writer.written if self.writer else 0,
+            "workers": self.workers,
+            "index_errors": stats.errors[-5:],
+        }
+
+
+def _same(a: Article, b: Article) -> bool:
+    return (
+        a.title == b.title
+        and a.published == b.published
+        and a.max_age == b.max_age
+        and a.lang == b.lang
+        and a.is_news == b.is_news
+        and a.category == b.category
+        and a.url == b.url
+        and a.title_terms == b.title_terms
+    )
+
+
+def _redact(url: str) -> str:
+    if "://" in url and "@" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}@{host}"
+    return url
+
+
+# -- the app -----------------------------------------------------------------------------------
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+def create_app(
+    db_url: str | None = None,
+    *,
+    workers: int | None = None,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    recluster_interval: float | None = RECLUSTER_INTERVAL,
+    follow_interval: float | None = FOLLOW_INTERVAL,
+    keep_raw: bool = True,
+) -> FastAPI:
+    """The newsthread server: tgnews contract routes, `/api/...`, OpenAPI docs at `/docs`.
+
+    db_url: SQLite path / ``sqlite:///`` URL / ``postgresql://`` URL (default ./newsthread.db).
+    workers: annotation processes (default one per spare core, at most 4; 0 = threads).
+    """
+    from newsthread.server import api, tgnews_api
+
+    state = ServerState(
+        db_url,
+        workers=workers,
+        max_body_bytes=max_body_bytes,
+        recluster_interval=recluster_interval,
+        follow_interval=follow_interval,
+        keep_raw=keep_raw,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        state.start()
+        try:
+            yield
+        finally:
+            await asyncio.get_running_loop().run_in_executor(None, state.close)
+
+    app = FastAPI(
+        title="newsthread",
+        summary="News threads: the tgnews contest HTTP contract and newsthread's JSON API",
+        version=_version(),
+        lifespan=lifespan,
+    )
+    app.state.nt = state
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        allowed = {m.strip() for m in (getattr(exc, "headers", None) or {}).get("Allow", "").split(",")}
+        if exc.status_code == 405 and allowed <= {"PUT", "DELETE"}:
+            # only the tgnews PUT/DELETE /<name> routes matched the path: for any other method
+            # the path does not exist
+            exc = StarletteHTTPException(404)
+            message = "Not Found"
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"not found: {request.url.path}"
+        return error_response(exc.status_code, message, getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for item in exc.errors():
+            where = ".".join(str(p) for p in item.get("loc", ()) if p not in ("query", "path", "body"))
+            parts.append(f"{where}: {item.get('msg', 'invalid')}" if where else str(item.get("msg", "invalid")))
+        return error_response(400, "; ".join(parts) or "invalid request")
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(500, f"internal error: {type(exc).__name__}")
+
+    app.include_router(api.router)
+    app.include_router(tgnews_api.router)  # last: its PUT/DELETE routes take any path
+    return app
+
+
+def _version() -> str:
+    from newsthread import __version__
+
+    return __version__

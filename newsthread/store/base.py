@@ -1,0 +1,235 @@
+"""What every store backend shares: the interface, name checks and the row format.
+
+An article is stored annotated (language, news, category, terms, TTL), so a restart loads the
+index without re-running the NLP stages. Deleted articles stay as tombstones (``deleted``) so
+that `changes_since` can tell another replica about the delete.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from newsthread.model import Article
+
+NAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,250}\.html")
+PARAGRAPH_SEPARATOR = "\u2029"  # Unicode PARAGRAPH SEPARATOR: joins paragraphs in the `text` column
+LOAD_BATCH = 2000  # rows fetched at a time by iter_articles / changes_since
+
+
+class InvalidName(ValueError):
+    """An article name that is not a bare ``<letters, digits, . _ ->.html`` file name."""
+
+
+def valid_name(name: str) -> bool:
+    """Bare file name of letters, digits, ``. _ -``, ending in ``.html``, without ``..``."""
+    return bool(NAME_PATTERN.fullmatch(name)) and ".." not in name
+
+
+def check_name(name: str) -> str:
+    if not isinstance(name, str) or not valid_name(name):
+        raise InvalidName(f"invalid article name {name!r}: expected [A-Za-z0-9._-]+.html without '..'")
+    return name
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of the change feed: the article's latest state at `seq`."""
+
+    seq: int
+    name: str
+    deleted: bool
+    article: Article | None  # None when deleted
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    name: str
+    title: str
+    lang: str
+    published: datetime | None
+    snippet: str
+    score: float
+
+
+class Store(ABC):
+    """Articles by name. Every write is committed (durable) when the method returns."""
+
+    url: str
+
+    # -- writes ------------------------------------------------------------------------------
+    def put(self, article: Article, raw: bytes | None = None) -> bool:
+        """Insert or replace; True when the name was not stored (or was deleted) before."""
+        return self.put_many([(article, raw)])[0]
+
+    @abstractmethod
+    def put_many(self, items: Iterable[tuple[Article, bytes | None]]) -> list[bool]:
+        """Several puts in one transaction (one commit): a result per item, in order."""
+
+    def delete(self, name: str) -> bool:
+        """True when the article existed."""
+        return self.delete_many([name])[0]
+
+    @abstractmethod
+    def delete_many(self, names: Iterable[str]) -> list[bool]:
+        """Several deletes in one transaction."""
+
+    @abstractmethod
+    def apply(self, ops: list[tuple[str, Any, bytes | None]]) -> list[bool]:
+        """Mixed ``("put", article, raw)`` / ``("delete", name, None)`` ops, in order, one commit."""
+
+    # -- reads -------------------------------------------------------------------------------
+    @abstractmethod
+    def get(self, name: str) -> Article | None: ...
+
+    @abstractmethod
+    def get_many(self, names: Iterable[str]) -> dict[str, Article]: ...
+
+    @abstractmethod
+    def get_raw(self, name: str) -> bytes | None:
+        """The bytes the article was read from, when they were stored."""
+
+    @abstractmethod
+    def iter_articles(self, with_text: bool = True) -> Iterator[Article]:
+        """Every stored article, annotated. with_text=False leaves `paragraphs` empty (faster)."""
+
+    @abstractmethod
+    def count(self) -> int: ...
+
+    @abstractmethod
+    def max_published(self) -> datetime | None: ...
+
+    @abstractmethod
+    def cursor(self) -> int:
+        """The current end of the change feed (pass it to `changes_since` later)."""
+
+    @abstractmethod
+    def changes_since(self, cursor: int, limit: int = LOAD_BATCH) -> tuple[list[Change], int]:
+        """Changes committed after `cursor` (latest state per name), and the new cursor."""
+
+    @abstractmethod
+    def search(self, query: str, lang: str | None = None, limit: int = 20) -> list[SearchHit]:
+        """Full-text search over titles, descriptions and texts, best first."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# -- row format ------------------------------------------------------------------------------
+_META_SKIP = {"name", "title", "description", "paragraphs", "published", "lang", "is_news", "category", "max_age"}
+
+
+def article_row(article: Article) -> dict[str, Any]:
+    """Column values for one article (the same for every backend)."""
+    meta = {k: v for k, v in article.to_dict().items() if k not in _META_SKIP}
+    meta["title_terms"] = article.title_terms
+    meta["body_terms"] = article.body_terms
+    extra = _json_safe(article.extra)
+    if extra:
+        meta["extra"] = extra
+    return {
+        "name": article.name,
+        "published": article.timestamp if article.published else None,
+        "lang": article.lang or "",
+        "is_news": article.is_news,
+        "category": article.category or "",
+        "max_age": article.max_age,
+        "title": _clean(article.title),
+        "description": _clean(article.description),
+        "text": PARAGRAPH_SEPARATOR.join(_clean(p).replace(PARAGRAPH_SEPARATOR, " ") for p in article.paragraphs),
+        "meta": _dumps(meta),
+    }
+
+
+def row_article(
+    name: str,
+    published: float | None,
+    lang: str | None,
+    is_news: Any,
+    category: str | None,
+    max_age: int | None,
+    title: str | None,
+    description: str | None,
+    text: str | None,
+    meta: str | None,
+) -> Article:
+    data = json.loads(meta) if meta else {}
+    extra = data.pop("extra", None)
+    title_terms = data.pop("title_terms", [])
+    body_terms = data.pop("body_terms", [])
+    article = Article(
+        name=name,
+        title=title or "",
+        description=description or "",
+        published=datetime.fromtimestamp(published, UTC) if published is not None else None,
+        paragraphs=text.split(PARAGRAPH_SEPARATOR) if text else [],
+        lang=lang or "",
+        is_news=None if is_news is None else bool(is_news),
+        category=category or "",
+        max_age=max_age,
+        url=data.pop("url", ""),
+        site=data.pop("site", ""),
+        author=data.pop("author", ""),
+        out_links=data.pop("out_links", []),
+        source_format=data.pop("source_format", ""),
+        lang_confidence=data.pop("lang_confidence", 0.0),
+        news_confidence=data.pop("news_confidence", 0.0),
+        category_confidence=data.pop("category_confidence", 0.0),
+    )
+    article.title_terms = title_terms
+    article.body_terms = body_terms
+    if extra:
+        article.extra = extra
+    return article
+
+
+def _dumps(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: let JSON escape them
+        text = json.dumps(value, separators=(",", ":"))
+    return text
+
+
+def compress(raw: bytes | None) -> bytes | None:
+    return zlib.compress(raw, 1) if raw is not None else None
+
+
+def decompress(blob: bytes | None) -> bytes | None:
+    return zlib.decompress(blob) if blob is not None else None
+
+
+def _clean(text: str) -> str:
+    # NUL cannot be stored in PostgreSQL text; lone surrogates cannot be encoded as UTF-8.
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _json_safe(extra: dict[str, Any]) -> dict[str, Any]:
+    """The entries of `extra` that JSON can hold as they are (numpy arrays etc. are left out)."""
+    safe = {}
+    for key, value in extra.items():
+        try:
+            json.dumps(value, ensure_ascii=False)
+        except (TypeError, ValueError):
+            continue
+        safe[str(key)] = value
+    return safe

@@ -1,0 +1,269 @@
+"""PostgreSQL store (psycopg 3): several server processes can share one index.
+
+Writes run in one transaction each and return after COMMIT. With the server's default
+``synchronous_commit = on``, the WAL is flushed to disk before COMMIT returns.
+
+Every write transaction first takes one advisory lock. So writers from all replicas commit
+one after another, and the change sequence numbers they draw (``seq``) become visible in
+increasing order. A replica reading `changes_since(cursor)` therefore never skips a change
+that commits later with a smaller seq.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+from newsthread.model import Article
+from newsthread.store.base import (
+    LOAD_BATCH,
+    Change,
+    SearchHit,
+    Store,
+    article_row,
+    check_name,
+    compress,
+    decompress,
+    row_article,
+)
+
+WRITE_LOCK = 0x6E657773  # advisory lock id ("news") held by every write transaction
+SCHEMA_LOCK = 0x6E657774
+TEXT_INDEX_CHARS = 200_000  # tsvector is limited to 1 MB: index at most this much body text
+
+SCHEMA = """
+CREATE SEQUENCE IF NOT EXISTS article_change_seq;
+CREATE TABLE IF NOT EXISTS articles (
+    name        text PRIMARY KEY,
+    seq         bigint NOT NULL,
+    deleted     boolean NOT NULL DEFAULT false,
+    published   double precision,
+    lang        text NOT NULL DEFAULT '',
+    is_news     boolean,
+    category    text NOT NULL DEFAULT '',
+    max_age     bigint,
+    title       text NOT NULL DEFAULT '',
+    description text NOT NULL DEFAULT '',
+    meta        text,
+    text        text NOT NULL DEFAULT '',
+    tsv         tsvector
+);
+CREATE INDEX IF NOT EXISTS articles_seq ON articles (seq);
+CREATE INDEX IF NOT EXISTS articles_live_published ON articles (published) WHERE NOT deleted;
+CREATE INDEX IF NOT EXISTS articles_tsv ON articles USING gin (tsv);
+CREATE TABLE IF NOT EXISTS article_raws (name text PRIMARY KEY, raw bytea NOT NULL);
+"""
+
+_COLUMNS = "name, published, lang, is_news, category, max_age, title, description, {text}, meta"
+_TS_CONFIG = {"en": "english", "ru": "russian"}
+
+_UPSERT = f"""
+INSERT INTO articles AS a (name, seq, deleted, published, lang, is_news, category, max_age,
+                           title, description, meta, text, tsv)
+VALUES (%(name)s, nextval('article_change_seq'), false, %(published)s, %(lang)s, %(is_news)s,
+        %(category)s, %(max_age)s, %(title)s, %(description)s, %(meta)s, %(text)s,
+        setweight(to_tsvector(%(cfg)s::regconfig, %(title)s), 'A')
+        || setweight(to_tsvector(%(cfg)s::regconfig, %(description)s), 'B')
+        || setweight(to_tsvector(%(cfg)s::regconfig, left(%(text)s, {TEXT_INDEX_CHARS})), 'C'))
+ON CONFLICT (name) DO UPDATE SET
+    seq = EXCLUDED.seq, deleted = false, published = EXCLUDED.published, lang = EXCLUDED.lang,
+    is_news = EXCLUDED.is_news, category = EXCLUDED.category, max_age = EXCLUDED.max_age,
+    title = EXCLUDED.title, description = EXCLUDED.description, meta = EXCLUDED.meta,
+    text = EXCLUDED.text, tsv = EXCLUDED.tsv
+"""
+_TOMBSTONE = """
+UPDATE articles SET seq = nextval('article_change_seq'), deleted = true, published = NULL,
+    lang = '', is_news = NULL, category = '', max_age = NULL, title = '', description = '',
+    meta = NULL, text = '', tsv = NULL
+WHERE name = %s AND NOT deleted
+"""
+
+
+class PostgresStore(Store):
+    def __init__(self, url: str):
+        self.url = url
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._all: list[psycopg.Connection] = []
+        self._all_lock = threading.Lock()
+        self._writer = self._connect(autocommit=False)
+        with self._lock, self._writer.transaction():
+            self._writer.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+            self._writer.execute(SCHEMA)
+
+    def _connect(self, autocommit: bool = True) -> psycopg.Connection:
+        conn = psycopg.connect(self.url, autocommit=autocommit)
+        with self._all_lock:
+            self._all.append(conn)
+        return conn
+
+    def _reader(self) -> psycopg.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    def _read(self, sql: str, params: Any = ()) -> list[tuple]:
+        return self._reader().execute(sql, params).fetchall()
+
+    # -- writes ------------------------------------------------------------------------------
+    def put_many(self, items: Iterable[tuple[Article, bytes | None]]) -> list[bool]:
+        return self.apply([("put", article, raw) for article, raw in items])
+
+    def delete_many(self, names: Iterable[str]) -> list[bool]:
+        return self.apply([("delete", name, None) for name in names])
+
+    def apply(self, ops: list[tuple[str, Any, bytes | None]]) -> list[bool]:
+        prepared = []
+        for op, target, raw in ops:
+            if op == "put":
+                check_name(target.name)
+                row = article_row(target)
+                row["cfg"] = _TS_CONFIG.get(row["lang"], "simple")
+                prepared.append(("put", row, compress(raw)))
+            elif op == "delete":
+                prepared.append(("delete", check_name(target), None))
+            else:
+                raise ValueError(f"unknown store operation {op!r}")
+        if not prepared:
+            return []
+        results: list[bool] = []
+        with self._lock:
+            conn = self._writer
+            if conn.closed:
+                conn = self._writer = self._connect(autocommit=False)
+            try:
+                with conn.transaction():
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+                    for op, value, raw in prepared:
+                        if op == "put":
+                            results.append(self._put_row(conn, value, raw))
+                        else:
+                            results.append(self._delete_row(conn, value))
+            except psycopg.OperationalError:
+                # the connection broke: nothing was acknowledged; reconnect for the next call
+                conn.close()
+                raise
+        return results
+
+    @staticmethod
+    def _put_row(conn: psycopg.Connection, row: dict[str, Any], raw: bytes | None) -> bool:
+        found = conn.execute("SELECT deleted FROM articles WHERE name = %s", (row["name"],)).fetchone()
+        conn.execute(_UPSERT, row)
+        if raw is None:
+            conn.execute("DELETE FROM article_raws WHERE name = %s", (row["name"],))
+        else:
+            conn.execute(
+                "INSERT INTO article_raws (name, raw) VALUES (%s, %s)"
+                " ON CONFLICT (name) DO UPDATE SET raw = EXCLUDED.raw",
+                (row["name"], raw),
+            )
+        return found is None or bool(found[0])
+
+    @staticmethod
+    def _delete_row(conn: psycopg.Connection, name: str) -> bool:
+        existed = conn.execute(_TOMBSTONE, (name,)).rowcount > 0
+        if existed:
+            conn.execute("DELETE FROM article_raws WHERE name = %s", (name,))
+        return existed
+
+    # -- reads -------------------------------------------------------------------------------
+    def get(self, name: str) -> Article | None:
+        return self.get_many([name]).get(name)
+
+    def get_many(self, names: Iterable[str]) -> dict[str, Article]:
+        names = list(dict.fromkeys(names))
+        if not names:
+            return {}
+        rows = self._read(
+            f"SELECT {_COLUMNS.format(text='text')} FROM articles WHERE NOT deleted AND name = ANY(%s)", (names,)
+        )
+        return {row[0]: row_article(*row) for row in rows}
+
+    def get_raw(self, name: str) -> bytes | None:
+        rows = self._read(
+            "SELECT r.raw FROM article_raws r JOIN articles a USING (name) WHERE a.name = %s AND NOT a.deleted",
+            (name,),
+        )
+        return decompress(bytes(rows[0][0])) if rows else None
+
+    def iter_articles(self, with_text: bool = True) -> Iterator[Article]:
+        sql = f"SELECT {_COLUMNS.format(text='text' if with_text else chr(39) * 2)} FROM articles WHERE NOT deleted"
+        conn = self._connect(autocommit=False)  # a server-side cursor in one snapshot
+        try:
+            with conn.transaction(), conn.cursor(name="newsthread_load") as cur:
+                cur.itersize = LOAD_BATCH
+                cur.execute(sql)
+                for row in cur:
+                    yield row_article(*row)
+        finally:
+            self._forget(conn)
+
+    def count(self) -> int:
+        return self._read("SELECT count(*) FROM articles WHERE NOT deleted")[0][0]
+
+    def max_published(self) -> datetime | None:
+        value = self._read("SELECT max(published) FROM articles WHERE NOT deleted")[0][0]
+        return datetime.fromtimestamp(value, UTC) if value is not None else None
+
+    def cursor(self) -> int:
+        return self._read("SELECT COALESCE(max(seq), 0) FROM articles")[0][0]
+
+    def changes_since(self, cursor: int, limit: int = LOAD_BATCH) -> tuple[list[Change], int]:
+        rows = self._read(
+            f"SELECT seq, deleted, {_COLUMNS.format(text='text')} FROM articles"
+            " WHERE seq > %s ORDER BY seq LIMIT %s",
+            (cursor, limit),
+        )
+        changes = [Change(row[0], row[2], row[1], None if row[1] else row_article(*row[2:])) for row in rows]
+        return changes, (changes[-1].seq if changes else cursor)
+
+    def search(self, query: str, lang: str | None = None, limit: int = 20) -> list[SearchHit]:
+        query = query.replace("\x00", "").strip()[:1000]
+        if not query:
+            return []
+        sql = (
+            "SELECT name, title, lang, published,"
+            " ts_headline('russian', description || ' ' || left(replace(text, U&'\\2029', ' '), 3000), q,"
+            " 'MaxWords=30, MinWords=12, MaxFragments=1, StartSel=\"\", StopSel=\"\"'),"
+            " ts_rank_cd(tsv, q) AS score"
+            " FROM articles, (SELECT websearch_to_tsquery('russian', %(q)s)"
+            " || websearch_to_tsquery('simple', %(q)s) AS q) AS query"
+            " WHERE tsv @@ q AND NOT deleted"
+        )
+        params: dict[str, Any] = {"q": query, "limit": max(1, min(int(limit), 1000))}
+        if lang:
+            sql += " AND lang = %(lang)s"
+            params["lang"] = lang
+        sql += " ORDER BY score DESC, name LIMIT %(limit)s"
+        return [
+            SearchHit(
+                name=row[0],
+                title=row[1],
+                lang=row[2],
+                published=datetime.fromtimestamp(row[3], UTC) if row[3] is not None else None,
+                snippet=row[4],
+                score=float(row[5]),
+            )
+            for row in self._read(sql, params)
+        ]
+
+    # -- lifetime ----------------------------------------------------------------------------
+    def _forget(self, conn: psycopg.Connection) -> None:
+        with self._all_lock:
+            if conn in self._all:
+                self._all.remove(conn)
+        conn.close()
+
+    def close(self) -> None:
+        with self._all_lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            try:
+                conn.close()
+            except psycopg.Error:
+                pass

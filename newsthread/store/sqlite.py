@@ -1,0 +1,313 @@
+"""SQLite store: one file, WAL journal, FTS5 full-text index.
+
+Durability: every write method runs one ``BEGIN IMMEDIATE … COMMIT`` transaction and returns
+after the commit. In WAL mode a commit appends the transaction's pages to the ``-wal`` file
+with write(2) before COMMIT returns. A ``kill -9`` of the server cannot undo that: the bytes
+are in the kernel's page cache, and the next open replays the WAL. So ``synchronous=NORMAL``
+(fsync only at checkpoints) already keeps every acknowledged write through a process crash.
+It does not through a power cut or a kernel crash: the last commits may then be lost (the
+file stays consistent). ``synchronous=FULL`` also fsyncs the WAL at each commit and covers
+those. The server commits in groups, so FULL costs one fsync per group, not per article.
+Choose it with ``?synchronous=full`` in the URL. The default is FULL (see ``DEFAULT_SYNCHRONOUS``).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from newsthread.model import Article
+from newsthread.store.base import (
+    LOAD_BATCH,
+    Change,
+    SearchHit,
+    Store,
+    article_row,
+    check_name,
+    compress,
+    decompress,
+    row_article,
+)
+
+DEFAULT_SYNCHRONOUS = "FULL"
+SYNCHRONOUS_MODES = {"OFF", "NORMAL", "FULL", "EXTRA"}
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id          INTEGER PRIMARY KEY,          -- stable across replacement; the FTS row id
+    name        TEXT NOT NULL UNIQUE,
+    seq         INTEGER NOT NULL,             -- position in the change feed
+    deleted     INTEGER NOT NULL DEFAULT 0,   -- tombstone, kept for the change feed
+    published   REAL,                         -- Unix time
+    lang        TEXT NOT NULL DEFAULT '',
+    is_news     INTEGER,
+    category    TEXT NOT NULL DEFAULT '',
+    max_age     INTEGER,
+    title       TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    meta        TEXT,                         -- JSON: other fields and the NLP terms
+    text        TEXT NOT NULL DEFAULT ''      -- paragraphs joined by U+2029
+);
+CREATE INDEX IF NOT EXISTS articles_seq ON articles(seq);
+CREATE INDEX IF NOT EXISTS articles_live_published ON articles(published) WHERE deleted = 0;
+CREATE TABLE IF NOT EXISTS raws (id INTEGER PRIMARY KEY, raw BLOB NOT NULL);  -- zlib'd source bytes
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
+    title, description, text,
+    content='articles', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts(rowid, title, description, text)
+    VALUES (new.id, new.title, new.description, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_fts_delete AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, description, text)
+    VALUES ('delete', old.id, old.title, old.description, old.text);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_fts_update AFTER UPDATE OF title, description, text ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, description, text)
+    VALUES ('delete', old.id, old.title, old.description, old.text);
+    INSERT INTO articles_fts(rowid, title, description, text)
+    VALUES (new.id, new.title, new.description, new.text);
+END;
+"""
+
+_COLUMNS = "name, published, lang, is_news, category, max_age, title, description, {text}, meta"
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class SqliteStore(Store):
+    def __init__(self, path: str | Path, synchronous: str = DEFAULT_SYNCHRONOUS):
+        self.path = str(path)
+        self.synchronous = synchronous.upper()
+        if self.synchronous not in SYNCHRONOUS_MODES:
+            raise ValueError(f"synchronous must be one of {sorted(SYNCHRONOUS_MODES)}, not {synchronous!r}")
+        self.url = f"sqlite:///{self.path}"
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()  # one writer connection, used by one thread at a time
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        self._writer = self._connect()
+        with self._lock:
+            self._writer.executescript(SCHEMA)
+
+    # -- connections -------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA cache_size=-65536")  # 64 MiB
+        conn.execute("PRAGMA temp_store=MEMORY")
+        with self._all_lock:
+            self._all.append(conn)
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        if self.path == ":memory:":
+            return self._writer  # one private database: share the writer's connection
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    def _read(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+        if self.path == ":memory:":
+            with self._lock:
+                return self._writer.execute(sql, tuple(params)).fetchall()
+        return self._reader().execute(sql, tuple(params)).fetchall()
+
+    # -- writes ------------------------------------------------------------------------------
+    def put_many(self, items: Iterable[tuple[Article, bytes | None]]) -> list[bool]:
+        return self.apply([("put", article, raw) for article, raw in items])
+
+    def delete_many(self, names: Iterable[str]) -> list[bool]:
+        return self.apply([("delete", name, None) for name in names])
+
+    def apply(self, ops: list[tuple[str, Any, bytes | None]]) -> list[bool]:
+        prepared = []
+        for op, target, raw in ops:
+            if op == "put":
+                check_name(target.name)
+                prepared.append(("put", article_row(target), compress(raw)))
+            elif op == "delete":
+                prepared.append(("delete", check_name(target), None))
+            else:
+                raise ValueError(f"unknown store operation {op!r}")
+        if not prepared:
+            return []
+        results: list[bool] = []
+        with self._lock:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
+                for op, value, raw in prepared:
+                    seq += 1
+                    if op == "put":
+                        results.append(self._put_row(conn, value, raw, seq))
+                    else:
+                        results.append(self._delete_row(conn, value, seq))
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        return results
+
+    @staticmethod
+    def _put_row(conn: sqlite3.Connection, row: dict[str, Any], raw: bytes | None, seq: int) -> bool:
+        found = conn.execute("SELECT id, deleted FROM articles WHERE name = ?", (row["name"],)).fetchone()
+        values = (
+            seq,
+            row["published"],
+            row["lang"],
+            None if row["is_news"] is None else int(row["is_news"]),
+            row["category"],
+            row["max_age"],
+            row["title"],
+            row["description"],
+            row["meta"],
+            row["text"],
+        )
+        if found is None:
+            cur = conn.execute(
+                "INSERT INTO articles (seq, published, lang, is_news, category, max_age, title, description,"
+                " meta, text, name, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                (*values, row["name"]),
+            )
+            article_id, new = cur.lastrowid, True
+        else:
+            article_id, new = found[0], bool(found[1])
+            conn.execute(
+                "UPDATE articles SET seq = ?, published = ?, lang = ?, is_news = ?, category = ?, max_age = ?,"
+                " title = ?, description = ?, meta = ?, text = ?, deleted = 0 WHERE id = ?",
+                (*values, article_id),
+            )
+        if raw is None:
+            conn.execute("DELETE FROM raws WHERE id = ?", (article_id,))
+        else:
+            conn.execute("INSERT OR REPLACE INTO raws (id, raw) VALUES (?, ?)", (article_id, raw))
+        return new
+
+    @staticmethod
+    def _delete_row(conn: sqlite3.Connection, name: str, seq: int) -> bool:
+        found = conn.execute("SELECT id FROM articles WHERE name = ? AND deleted = 0", (name,)).fetchone()
+        if found is None:
+            return False
+        conn.execute(
+            "UPDATE articles SET seq = ?, deleted = 1, published = NULL, lang = '', is_news = NULL,"
+            " category = '', max_age = NULL, title = '', description = '', meta = NULL, text = ''"
+            " WHERE id = ?",
+            (seq, found[0]),
+        )
+        conn.execute("DELETE FROM raws WHERE id = ?", (found[0],))
+        return True
+
+    # -- reads -------------------------------------------------------------------------------
+    def get(self, name: str) -> Article | None:
+        return self.get_many([name]).get(name)
+
+    def get_many(self, names: Iterable[str]) -> dict[str, Article]:
+        names = list(dict.fromkeys(names))
+        found: dict[str, Article] = {}
+        for start in range(0, len(names), 500):
+            chunk = names[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._read(
+                f"SELECT {_COLUMNS.format(text='text')} FROM articles WHERE deleted = 0 AND name IN ({marks})",
+                chunk,
+            )
+            for row in rows:
+                found[row[0]] = row_article(*row)
+        return found
+
+    def get_raw(self, name: str) -> bytes | None:
+        rows = self._read(
+            "SELECT r.raw FROM raws r JOIN articles a ON a.id = r.id WHERE a.name = ? AND a.deleted = 0", (name,)
+        )
+        return decompress(rows[0][0]) if rows else None
+
+    def iter_articles(self, with_text: bool = True) -> Iterator[Article]:
+        sql = f"SELECT {_COLUMNS.format(text='text' if with_text else chr(39) * 2)} FROM articles WHERE deleted = 0"
+        if self.path == ":memory:":
+            yield from (row_article(*row) for row in self._read(sql))
+            return
+        conn = self._connect()  # its own connection: one consistent snapshot for the whole scan
+        try:
+            cur = conn.execute(sql)
+            while rows := cur.fetchmany(LOAD_BATCH):
+                for row in rows:
+                    yield row_article(*row)
+        finally:
+            self._forget(conn)
+
+    def count(self) -> int:
+        return self._read("SELECT COUNT(*) FROM articles WHERE deleted = 0")[0][0]
+
+    def max_published(self) -> datetime | None:
+        value = self._read("SELECT MAX(published) FROM articles WHERE deleted = 0")[0][0]
+        return datetime.fromtimestamp(value, UTC) if value is not None else None
+
+    def cursor(self) -> int:
+        return self._read("SELECT COALESCE(MAX(seq), 0) FROM articles")[0][0]
+
+    def changes_since(self, cursor: int, limit: int = LOAD_BATCH) -> tuple[list[Change], int]:
+        rows = self._read(
+            f"SELECT seq, deleted, {_COLUMNS.format(text='text')} FROM articles WHERE seq > ? ORDER BY seq LIMIT ?",
+            (cursor, limit),
+        )
+        changes = [Change(row[0], row[2], bool(row[1]), None if row[1] else row_article(*row[2:])) for row in rows]
+        return changes, (changes[-1].seq if changes else cursor)
+
+    def search(self, query: str, lang: str | None = None, limit: int = 20) -> list[SearchHit]:
+        words = _WORD.findall(query)[:32]
+        if not words:
+            return []
+        # a word of 4+ letters also matches its inflections by prefix ("Путин" → "Путина", "Путину")
+        match = " ".join(f'"{w}"' + ("*" if len(w) >= 4 else "") for w in words)
+        sql = (
+            "SELECT a.name, a.title, a.lang, a.published,"
+            " snippet(articles_fts, -1, '', '', '…', 24), bm25(articles_fts, 10.0, 3.0, 1.0)"
+            " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+            " WHERE articles_fts MATCH ? AND a.deleted = 0"
+        )
+        params: list[Any] = [match]
+        if lang:
+            sql += " AND a.lang = ?"
+            params.append(lang)
+        sql += " ORDER BY bm25(articles_fts, 10.0, 3.0, 1.0) LIMIT ?"
+        params.append(max(1, min(int(limit), 1000)))
+        return [
+            SearchHit(
+                name=row[0],
+                title=row[1],
+                lang=row[2],
+                published=datetime.fromtimestamp(row[3], UTC) if row[3] is not None else None,
+                snippet=row[4].replace("\u2029", " "),
+                score=-float(row[5]),
+            )
+            for row in self._read(sql, params)
+        ]
+
+    # -- lifetime ----------------------------------------------------------------------------
+    def _forget(self, conn: sqlite3.Connection) -> None:
+        with self._all_lock:
+            if conn in self._all:
+                self._all.remove(conn)
+        conn.close()
+
+    def close(self) -> None:
+        with self._all_lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass

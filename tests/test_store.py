@@ -1,0 +1,227 @@
+"""The article store on SQLite and PostgreSQL: the same tests run against both backends."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from server_fixtures import T0
+
+from newsthread.model import Article
+from newsthread.store import InvalidName, open_store, valid_name
+from newsthread.store.sqlite import SqliteStore
+
+pytest_plugins = ["server_fixtures"]  # the pg_server / pg_url fixtures
+
+
+def article(name: str, minutes: int = 0, **fields) -> Article:
+    defaults = dict(
+        title=f"Title of {name}",
+        url=f"https://example.com/{name}",
+        site="Example",
+        description="A description.",
+        published=T0 + timedelta(minutes=minutes),
+        paragraphs=["First paragraph.", "Second paragraph with\nan inner newline."],
+        lang="en",
+        lang_confidence=0.93,
+        is_news=True,
+        category="technology",
+        category_confidence=0.7,
+        max_age=3600,
+        title_terms=["Title", "of"],
+        body_terms=["first", "paragraph", "2019"],
+        out_links=["https://example.org/a"],
+        source_format="contest_html",
+    )
+    defaults.update(fields)
+    return Article(name=name, **defaults)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield str(tmp_path / "store.db")
+    else:
+        yield request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def store(store_url):
+    with open_store(store_url) as opened:
+        yield opened
+
+
+def test_put_reports_new_then_replaced_and_round_trips_every_field(store):
+    original = article("1.html", extra={"note": "kept", "vector": object()})
+    assert store.put(original, raw=b"<html>raw bytes</html>") is True
+    loaded = store.get("1.html")
+    assert loaded.to_dict() == original.to_dict()
+    assert loaded.title_terms == original.title_terms and loaded.body_terms == original.body_terms
+    assert loaded.extra == {"note": "kept"}  # what JSON cannot hold is left out
+    assert store.get_raw("1.html") == b"<html>raw bytes</html>"
+    assert store.put(article("1.html", title="New title")) is False
+    assert store.get("1.html").title == "New title"
+    assert store.get_raw("1.html") is None  # replaced without raw bytes
+    assert store.count() == 1
+
+
+def test_delete_leaves_a_tombstone_and_a_new_put_is_new_again(store):
+    store.put(article("1.html"))
+    assert store.delete("1.html") is True
+    assert store.delete("1.html") is False
+    assert store.delete("never.html") is False
+    assert store.get("1.html") is None and store.get_raw("1.html") is None
+    assert store.count() == 0
+    assert list(store.iter_articles()) == []
+    assert store.put(article("1.html")) is True
+
+
+def test_apply_runs_mixed_operations_in_order_in_one_commit(store):
+    results = store.apply(
+        [
+            ("put", article("a.html"), None),
+            ("put", article("a.html", title="again"), None),
+            ("delete", "a.html", None),
+            ("delete", "a.html", None),
+            ("put", article("b.html"), b"b"),
+        ]
+    )
+    assert results == [True, False, True, False, True]
+    assert {a.name for a in store.iter_articles()} == {"b.html"}
+
+
+def test_iter_articles_count_and_max_published(store):
+    assert store.max_published() is None and store.count() == 0
+    store.put_many([(article(f"{i}.html", minutes=i), None) for i in range(50)])
+    store.put(article("undated.html", published=None))
+    assert store.count() == 51
+    assert store.max_published() == T0 + timedelta(minutes=49)
+    full = {a.name: a for a in store.iter_articles()}
+    light = {a.name: a for a in store.iter_articles(with_text=False)}
+    assert set(full) == set(light) == {f"{i}.html" for i in range(50)} | {"undated.html"}
+    assert full["7.html"].paragraphs == ["First paragraph.", "Second paragraph with\nan inner newline."]
+    assert light["7.html"].paragraphs == [] and light["7.html"].body_terms == ["first", "paragraph", "2019"]
+    assert full["undated.html"].published is None
+    store.delete("49.html")
+    assert store.max_published() == T0 + timedelta(minutes=48)
+
+
+def test_change_feed_gives_latest_state_per_name_in_commit_order(store):
+    start = store.cursor()
+    store.put(article("a.html"))
+    store.put(article("b.html"))
+    store.put(article("a.html", title="a v2"))
+    store.delete("b.html")
+    changes, cursor = store.changes_since(start)
+    assert [(c.name, c.deleted) for c in changes] == [("a.html", False), ("b.html", True)]
+    assert changes[0].article.title == "a v2" and changes[1].article is None
+    assert cursor == store.cursor() and cursor > start
+    assert store.changes_since(cursor) == ([], cursor)
+    first, mid = store.changes_since(start, limit=1)
+    assert len(first) == 1 and store.changes_since(mid)[0][0].name == "b.html"
+
+
+def test_search_finds_titles_and_texts_by_language(store):
+    store.put(article("q.html", title="Earthquake strikes Albania", paragraphs=["Rescuers in Vlora."]))
+    store.put(article("r.html", title="Землетрясение в Албании", lang="ru", paragraphs=["Спасатели в Влёре."]))
+    store.put(article("s.html", title="Budget vote", paragraphs=["Parliament approved the budget."]))
+    hits = store.search("earthquake albania")
+    assert [h.name for h in hits] == ["q.html"] and hits[0].title == "Earthquake strikes Albania"
+    assert [h.name for h in store.search("budget")][:1] == ["s.html"]
+    assert [h.name for h in store.search("vlora")] == ["q.html"]  # body text
+    assert [h.name for h in store.search("Албании", lang="ru")] == ["r.html"]
+    assert store.search("Албании", lang="en") == []
+    for hostile in ['"*) OR (" --', "NEAR(a b", "title:x", "'; DROP TABLE articles; --", "\x00"]:
+        store.search(hostile)  # query syntax is never passed through: no error
+    store.delete("q.html")
+    assert store.search("earthquake") == []
+
+
+def test_hostile_names_are_rejected_before_storage(store):
+    for name in ["../etc/passwd.html", "a/b.html", "a..b.html", "x.htm", "", ".html", "a b.html", "é.html"]:
+        assert not valid_name(name)
+        with pytest.raises(InvalidName):
+            store.put(article(name))
+        with pytest.raises(InvalidName):
+            store.delete(name)
+    assert store.count() == 0
+
+
+def test_odd_text_is_stored_safely(store):
+    weird = article("w.html", title="NUL\x00 and \u2029 separator", paragraphs=["a\u2029b", "\udcff lone surrogate"])
+    store.put(weird)
+    loaded = store.get("w.html")
+    assert loaded.title == "NUL and \u2029 separator"
+    assert loaded.paragraphs[0] == "a b" and len(loaded.paragraphs) == 2
+
+
+def test_writes_survive_reopening(store_url):
+    with open_store(store_url) as first:
+        first.put(article("keep.html"))
+        first.put(article("gone.html"))
+        first.delete("gone.html")
+    with open_store(store_url) as second:
+        assert [a.name for a in second.iter_articles()] == ["keep.html"]
+
+
+def test_concurrent_writers_never_lose_a_write(store_url):
+    """Two store objects (two connections) writing at once, as two server replicas would."""
+    with open_store(store_url) as one, open_store(store_url) as two:
+        start = one.cursor()
+
+        def write(st, prefix):
+            for i in range(40):
+                st.put(article(f"{prefix}{i}.html", minutes=i))
+
+        threads = [threading.Thread(target=write, args=(s, p)) for s, p in ((one, "x"), (two, "y"))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert one.count() == two.count() == 80
+        changes, _ = two.changes_since(start, limit=1000)
+        assert len(changes) == 80 and [c.seq for c in changes] == sorted(c.seq for c in changes)
+
+
+def test_acknowledged_sqlite_writes_survive_kill_9(tmp_path):
+    """A child process commits in a loop and reports each commit; we kill -9 it mid-stream."""
+    db = tmp_path / "kill.db"
+    code = (
+        "import sys; from newsthread.model import Article; from newsthread.store import open_store\n"
+        "s = open_store(sys.argv[1])\n"
+        "for i in range(100000):\n"
+        "    s.put(Article(name=f'{i}.html', title='t', lang='en', is_news=True), raw=b'x' * 3000)\n"
+        "    print(i, flush=True)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, str(db)], stdout=subprocess.PIPE, text=True)
+    acked = -1
+    for line in proc.stdout:
+        acked = int(line)
+        if acked >= 300:
+            break
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with SqliteStore(db) as reopened:
+        names = {a.name for a in reopened.iter_articles(with_text=False)}
+    assert {f"{i}.html" for i in range(acked + 1)} <= names
+
+
+def test_open_store_understands_urls(tmp_path):
+    path = tmp_path / "u.db"
+    with open_store(f"sqlite:///{path}?synchronous=normal") as st:
+        assert isinstance(st, SqliteStore) and st.path == str(path) and st.synchronous == "NORMAL"
+    with open_store(path) as st:
+        assert st.synchronous == "FULL"
+    with pytest.raises(ValueError):
+        open_store(f"sqlite:///{path}?synchronous=sometimes")
+
+
+def test_published_times_keep_their_instant(store):
+    moment = datetime(2020, 5, 25, 6, 21, 51, 123456, tzinfo=UTC)
+    store.put(article("t.html", published=moment))
+    assert store.get("t.html").published == moment
