@@ -144,8 +144,11 @@ class TgnewsServer:
     def start(self) -> float:
         self._log = open(self.log, "ab")
         started = time.monotonic()
-        self.proc = subprocess.Popen([*tgnews_command(), "server", str(self.port), "--db", self.db],
-                                     stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [*tgnews_command(), "server", str(self.port), "--db", self.db],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
         while time.monotonic() - started < 10:
             with socket.socket() as sock:
                 if sock.connect_ex(("127.0.0.1", self.port)) == 0:
@@ -164,15 +167,20 @@ class TgnewsServer:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", type=Path, default=SHARED / "data" / "contest_html" / "20191101")
-    parser.add_argument("--db", default=None, help="PostgreSQL URL (a fresh schema is made) or SQLite directory")
+    parser.add_argument(
+        "--db", default=None, help="PostgreSQL URL (a fresh schema is made) or SQLite directory"
+    )
     parser.add_argument("--seed", type=int, default=2020)
     parser.add_argument("--limit", type=int, default=None, help="only the first N files")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     files = files_in_time_order([args.source])[: args.limit]
     period = 300 * rng.randint(1, 8640)
-    report: dict = {"db": "postgresql" if args.db and args.db.startswith("postgres") else "sqlite",
-                    "files": len(files), "period": period}
+    report: dict = {
+        "db": "postgresql" if args.db and args.db.startswith("postgres") else "sqlite",
+        "files": len(files),
+        "period": period,
+    }
 
     with tempfile.TemporaryDirectory(prefix="newsthread-contract-") as tmp:
         db, drop = fresh_db(args.db, Path(tmp), "contract")
@@ -189,7 +197,9 @@ def main(argv: list[str] | None = None) -> int:
             for path in files:
                 ttl = 300 * rng.randint(1, 8640)
                 status, _, data = checker.request(
-                    "PUT", f"/{path.name}", path.read_bytes(),
+                    "PUT",
+                    f"/{path.name}",
+                    path.read_bytes(),
                     {"Content-Type": "text/html", "Cache-Control": f"max-age={ttl}"},
                 )
                 codes[status] = codes.get(status, 0) + 1
@@ -198,12 +208,18 @@ def main(argv: list[str] | None = None) -> int:
                     checker.fail(f"PUT {path.name} → {status} (want {want}): {data[:200]!r}")
                 seen.add(path.name)
             elapsed = time.perf_counter() - start
-            report["put"] = {"codes": codes, "seconds": round(elapsed, 1), "per_second": round(len(files) / elapsed, 1)}
+            report["put"] = {
+                "codes": codes,
+                "seconds": round(elapsed, 1),
+                "per_second": round(len(files) / elapsed, 1),
+            }
 
             # 3. 16 GETs
             before, took = sixteen_gets(checker, period)
-            report["gets_before_kill"] = {"seconds": round(took, 3),
-                                          "threads": {f"{k[0]}/{k[1]}": len(v) for k, v in before.items()}}
+            report["gets_before_kill"] = {
+                "seconds": round(took, 3),
+                "threads": {f"{k[0]}/{k[1]}": len(v) for k, v in before.items()},
+            }
 
             # 4. kill -9, restart, 16 GETs
             server.kill9()
@@ -212,9 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             report["restart_port_open_s"] = round(server.start(), 2)
             after, took = sixteen_gets(checker, period)
             report["restart_to_answers_s"] = round(time.monotonic() - restart_start, 2)
-            same = sum(
-                sorted(map(sorted, before[key])) == sorted(map(sorted, after[key])) for key in before
-            )
+            same = sum(sorted(map(sorted, before[key])) == sorted(map(sorted, after[key])) for key in before)
             report["gets_after_restart"] = {"seconds": round(took, 3), "identical_answers": f"{same}/16"}
             for key in before:
                 lost = {a for t in before[key] for a in t} - {a for t in after[key] for a in t}
@@ -233,8 +247,12 @@ def main(argv: list[str] | None = None) -> int:
                 if status != 204:
                     checker.fail(f"DELETE {name} → {status}: {data[:200]!r}")
             elapsed = time.perf_counter() - start
-            report["delete"] = {"share": round(share, 3), "count": len(doomed), "codes": codes,
-                                "per_second": round(len(doomed) / max(elapsed, 1e-9), 1)}
+            report["delete"] = {
+                "share": round(share, 3),
+                "count": len(doomed),
+                "codes": codes,
+                "per_second": round(len(doomed) / max(elapsed, 1e-9), 1),
+            }
 
             # 6. 16 GETs without the deleted articles
             final, took = sixteen_gets(checker, period)
@@ -242,8 +260,10 @@ def main(argv: list[str] | None = None) -> int:
             still = {a for answer in final.values() for t in answer for a in t} & gone
             if still:
                 checker.fail(f"{len(still)} deleted articles still in threads, e.g. {sorted(still)[:3]}")
-            report["gets_after_delete"] = {"seconds": round(took, 3),
-                                           "threads": {f"{k[0]}/{k[1]}": len(v) for k, v in final.items()}}
+            report["gets_after_delete"] = {
+                "seconds": round(took, 3),
+                "threads": {f"{k[0]}/{k[1]}": len(v) for k, v in final.items()},
+            }
         except RuntimeError as error:
             checker.fail(str(error))
         finally:
@@ -254,8 +274,11 @@ def main(argv: list[str] | None = None) -> int:
     report["failures"] = checker.failures
     report["ok"] = not checker.failures
     print(json.dumps(report, indent=1))
-    print(f"contract run ({report['db']}, {len(files)} files): "
-          f"{'OK' if report['ok'] else 'FAIL: ' + '; '.join(checker.failures[:3])}", file=sys.stderr)
+    print(
+        f"contract run ({report['db']}, {len(files)} files): "
+        f"{'OK' if report['ok'] else 'FAIL: ' + '; '.join(checker.failures[:3])}",
+        file=sys.stderr,
+    )
     return 0 if report["ok"] else 1
 
 

@@ -64,9 +64,12 @@ def report(gold: list[str], predicted: list[str], title: str) -> float:
     for g, p in zip(gold, predicted, strict=True):
         per[g][0] += 1
         per[g][1] += g == p
-    print("  per language (recall): " + ", ".join(
-        f"{lang} {ok}/{total}" for lang, (total, ok) in sorted(per.items(), key=lambda kv: -kv[1][0])
-    ))
+    print(
+        "  per language (recall): "
+        + ", ".join(
+            f"{lang} {ok}/{total}" for lang, (total, ok) in sorted(per.items(), key=lambda kv: -kv[1][0])
+        )
+    )
     for lang in ("ru", "en"):
         tp = sum(g == lang and p == lang for g, p in zip(gold, predicted, strict=True))
         n_pred = sum(p == lang for p in predicted)
@@ -76,7 +79,10 @@ def report(gold: list[str], predicted: list[str], title: str) -> float:
         print(f"  {lang}: precision {precision:.1%} ({tp}/{n_pred}), recall {recall:.1%} ({tp}/{n_gold})")
     confusions = Counter((g, p) for g, p in zip(gold, predicted, strict=True) if g != p)
     if confusions:
-        print("  confusions (gold→predicted): " + ", ".join(f"{g}→{p} ×{c}" for (g, p), c in confusions.most_common()))
+        print(
+            "  confusions (gold→predicted): "
+            + ", ".join(f"{g}→{p} ×{c}" for (g, p), c in confusions.most_common())
+        )
     return correct / n
 
 
@@ -102,8 +108,10 @@ def evaluate(shared: Path, detector: LanguageDetector, verbose: bool) -> None:
     for path in seeds:
         for article in read_bytes(path.name, path.read_bytes()):
             seed_langs.append(detector.detect(article_text(article), url=article.url)[0])
-    print(f"\nseeds: {len(seed_langs)} articles → {', '.join(seed_langs)} "
-          f"({'all ru' if seed_langs and set(seed_langs) == {'ru'} else 'NOT all ru'})")
+    print(
+        f"\nseeds: {len(seed_langs)} articles → {', '.join(seed_langs)} "
+        f"({'all ru' if seed_langs and set(seed_langs) == {'ru'} else 'NOT all ru'})"
+    )
     for file_name, what in (
         ("headlines.tsv", "hand-written headlines, used while tuning"),
         ("headlines_holdout.tsv", "hand-written headlines, held out (written after tuning)"),
@@ -131,14 +139,16 @@ def candidates(shared: Path) -> None:
         text = " ".join(article_text(article).split())[:600]
         best = fasttext.detect(text, k=3)
         letters = re.findall(r"[^\W\d_]", text)
-        rows.append({
-            "path": str(path.relative_to(root)),
-            "ft": best[0]["lang"],
-            "tld": article.host.rsplit(".", 1)[-1] if article.host else "",
-            "cyr": len(cyrillic.findall(text)) / max(1, len(letters)),
-            "n": len(" ".join([article.title, article.description, *article.paragraphs])),
-            "title": article.title,
-        })
+        rows.append(
+            {
+                "path": str(path.relative_to(root)),
+                "ft": best[0]["lang"],
+                "tld": article.host.rsplit(".", 1)[-1] if article.host else "",
+                "cyr": len(cyrillic.findall(text)) / max(1, len(letters)),
+                "n": len(" ".join([article.title, article.description, *article.paragraphs])),
+                "title": article.title,
+            }
+        )
     rng = random.Random(7)
     chosen: dict[str, str] = {}
 
@@ -147,8 +157,22 @@ def candidates(shared: Path) -> None:
         for r in rng.sample(pool, min(n, len(pool))):
             chosen[r["path"]] = why
 
-    quota = {"ru": 45, "en": 45, "uk": 25, "bg": 25, "tg": 15, "kk": 10, "ba": 4, "be": 2,
-             "de": 15, "fr": 15, "es": 15, "it": 6, "pt": 6, "nl": 4}
+    quota = {
+        "ru": 45,
+        "en": 45,
+        "uk": 25,
+        "bg": 25,
+        "tg": 15,
+        "kk": 10,
+        "ba": 4,
+        "be": 2,
+        "de": 15,
+        "fr": 15,
+        "es": 15,
+        "it": 6,
+        "pt": 6,
+        "nl": 4,
+    }
     for lang, n in quota.items():
         take(lambda r, lang=lang: r["ft"] == lang, n, "ft:" + lang)
 
@@ -162,8 +186,12 @@ def candidates(shared: Path) -> None:
     take(lambda r: r["n"] < 200, 20, "short")
     drawn = sorted((r for r in rows if r["path"] in chosen), key=lambda r: (chosen[r["path"]], r["path"]))
     for r in drawn:
-        print(json.dumps({"path": r["path"], "stratum": chosen[r["path"]], "fasttext": r["ft"],
-                          "title": r["title"]}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {"path": r["path"], "stratum": chosen[r["path"]], "fasttext": r["ft"], "title": r["title"]},
+                ensure_ascii=False,
+            )
+        )
 
 
 def main() -> int:

@@ -75,8 +75,14 @@ class Phase:
         self.port = 0
 
 
-def client_loop(k: int, bodies: list[tuple[bytes, str]], phase: Phase, out: Outcome, stop: threading.Event,
-                expected: dict[str, set]) -> None:
+def client_loop(
+    k: int,
+    bodies: list[tuple[bytes, str]],
+    phase: Phase,
+    out: Outcome,
+    stop: threading.Event,
+    expected: dict[str, set],
+) -> None:
     rng = random.Random(k)
     names = [f"lf{k}-{i}.html" for i in range(NAMES_PER_CLIENT)]
     for name in names:
@@ -96,8 +102,10 @@ def client_loop(k: int, bodies: list[tuple[bytes, str]], phase: Phase, out: Outc
             new_state = ("present", url)
         elif roll < 0.8:
             method, body, headers, new_state = "GET", None, {}, None
-            path = f"/threads?period={300 * rng.randint(1, 8640)}&lang_code={rng.choice(['en', 'ru'])}" \
-                   f"&category={rng.choice(CATEGORIES)}"
+            path = (
+                f"/threads?period={300 * rng.randint(1, 8640)}&lang_code={rng.choice(['en', 'ru'])}"
+                f"&category={rng.choice(CATEGORIES)}"
+            )
         else:
             method, path, body, headers, new_state = "DELETE", f"/{name}", None, {}, ABSENT
         started = time.perf_counter()
@@ -155,7 +163,11 @@ def client_loop(k: int, bodies: list[tuple[bytes, str]], phase: Phase, out: Outc
         elif method == "DELETE":
             was_absent = ABSENT in before
             was_present = any(s[0] == "present" for s in before)
-            if (status == 204 and not was_present) or (status == 404 and not was_absent) or status not in (204, 404):
+            if (
+                (status == 204 and not was_present)
+                or (status == 404 and not was_absent)
+                or status not in (204, 404)
+            ):
                 out.error(f"DELETE {name} → {status} but it was {sorted(before)}")
             expected[name] = {ABSENT}
         elif status != 200:
@@ -193,8 +205,13 @@ def verify(port: int, expected: dict[str, set]) -> dict:
         else:
             wrong.append(name)
     conn.close()
-    return {"names": checked, "uncertain_after_kill": uncertain, "lost": lost, "resurrected": resurrected,
-            "wrong_content": wrong}
+    return {
+        "names": checked,
+        "uncertain_after_kill": uncertain,
+        "lost": lost,
+        "resurrected": resurrected,
+        "wrong_content": wrong,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -256,7 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     lat = {m: sorted(v) for m, v in out.latency.items()}
 
     def pct(values: list[float], q: float) -> float:
-        return round(values[min(len(values) - 1, int(q / 100 * (len(values) - 1)))] * 1000, 1) if values else 0.0
+        return (
+            round(values[min(len(values) - 1, int(q / 100 * (len(values) - 1)))] * 1000, 1) if values else 0.0
+        )
 
     report = {
         "db": "postgresql" if args.db and args.db.startswith("postgres") else "sqlite",
@@ -275,16 +294,25 @@ def main(argv: list[str] | None = None) -> int:
         "lost_examples": check["lost"][:10],
         "articles_at_end": info["articles"],
     }
-    ok = not (check["lost"] or check["resurrected"] or check["wrong_content"] or out.server_errors
-              or out.unexpected_503 or out.errors)
+    ok = not (
+        check["lost"]
+        or check["resurrected"]
+        or check["wrong_content"]
+        or out.server_errors
+        or out.unexpected_503
+        or out.errors
+    )
     report["ok"] = ok
     print(json.dumps(report, indent=1))
     v = report["verify"]
-    print(f"load/fault: {report['operations']} ops in {report['seconds']} s ({report['ops_per_second']}/s), "
-          f"{args.clients} clients; kill -9 → ready in {restart.get('ready_s', '-')} s; "
-          f"{v['names']} names checked: lost {v['lost']}, resurrected {v['resurrected']}, wrong {v['wrong_content']}; "
-          f"5xx {len(out.server_errors)}, unexpected 503 {len(out.unexpected_503)}, "
-          f"protocol errors {len(out.errors)} → {'OK' if ok else 'FAIL'}", file=sys.stderr)
+    print(
+        f"load/fault: {report['operations']} ops in {report['seconds']} s ({report['ops_per_second']}/s), "
+        f"{args.clients} clients; kill -9 → ready in {restart.get('ready_s', '-')} s; "
+        f"{v['names']} names checked: lost {v['lost']}, resurrected {v['resurrected']}, wrong {v['wrong_content']}; "
+        f"5xx {len(out.server_errors)}, unexpected 503 {len(out.unexpected_503)}, "
+        f"protocol errors {len(out.errors)} → {'OK' if ok else 'FAIL'}",
+        file=sys.stderr,
+    )
     return 0 if ok else 1
 
 

@@ -186,7 +186,11 @@ class Client:
         return self.request("GET", path)
 
     def put(self, name: str, body: bytes, max_age: int) -> int:
-        headers = {"Content-Type": "text/html", "Cache-Control": f"max-age={max_age}", "Connection": "Keep-Alive"}
+        headers = {
+            "Content-Type": "text/html",
+            "Cache-Control": f"max-age={max_age}",
+            "Connection": "Keep-Alive",
+        }
         return self.request("PUT", f"/{name}", body, headers)[0]
 
     def delete(self, name: str) -> int:
@@ -265,7 +269,10 @@ PERIODS = [3600, 6 * 3600, 86400, 2_592_000]
 
 def contract_queries() -> list[str]:
     return [
-        f"/threads?period={p}&lang_code={lang}&category={c}" for p in PERIODS for lang in ("en", "ru") for c in CATEGORIES
+        f"/threads?period={p}&lang_code={lang}&category={c}"
+        for p in PERIODS
+        for lang in ("en", "ru")
+        for c in CATEGORIES
     ]
 
 
@@ -305,7 +312,11 @@ def get_after_put_latency(port: int, files: list[Path], rounds: int = 30) -> dic
         times.append(time.perf_counter() - start)
         assert status == 200
     client.close()
-    return {"gets": rounds, "p50_ms": round(percentile(times, 50) * 1000, 1), "p99_ms": round(percentile(times, 99) * 1000, 1)}
+    return {
+        "gets": rounds,
+        "p50_ms": round(percentile(times, 50) * 1000, 1),
+        "p99_ms": round(percentile(times, 99) * 1000, 1),
+    }
 
 
 def dump_threads(port: int) -> list[dict]:
@@ -330,7 +341,13 @@ def score_threads(threads: list[dict], shared: Path, workdir: Path, label: str) 
     path = workdir / f"threads_{label}.json"
     path.write_text(json.dumps(threads, ensure_ascii=False))
     result = subprocess.run(
-        ["python3", str(shared / "tools" / "score.py"), "threads", str(path), str(shared / "eval" / "pairs_dev.jsonl")],
+        [
+            "python3",
+            str(shared / "tools" / "score.py"),
+            "threads",
+            str(path),
+            str(shared / "eval" / "pairs_dev.jsonl"),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -458,7 +475,10 @@ def run_full(args, workdir: Path) -> dict:
         results["get_steady"] = get_latency(server.port)
         results["get_after_put"] = get_after_put_latency(server.port, files)
         results["snapshot_build_s"] = round(server.status()["snapshot_build_seconds"], 3)
-        print(f"full/get: {json.dumps(results['get_steady'])} after put {json.dumps(results['get_after_put'])}", file=sys.stderr)
+        print(
+            f"full/get: {json.dumps(results['get_steady'])} after put {json.dumps(results['get_after_put'])}",
+            file=sys.stderr,
+        )
         restart = restart_time(server)
         server = restart.pop("server")
         results["restart"] = restart
@@ -480,16 +500,23 @@ def run_full(args, workdir: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shared", type=Path, default=SHARED)
-    parser.add_argument("--db", default=None, help="PostgreSQL URL (a fresh schema per run) or SQLite directory")
+    parser.add_argument(
+        "--db", default=None, help="PostgreSQL URL (a fresh schema per run) or SQLite directory"
+    )
     parser.add_argument("--quick", action="store_true", help="only the 9.9k slice")
     parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--recluster", type=float, default=10.0, help="re-clustering interval in run B and 72k")
+    parser.add_argument(
+        "--recluster", type=float, default=10.0, help="re-clustering interval in run B and 72k"
+    )
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "newsthread-bench")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="newsthread-bench-") as tmp:
         workdir = Path(tmp)
-        report = {"db": "postgresql" if args.db and args.db.startswith("postgres") else "sqlite", "cpus": os.cpu_count()}
+        report = {
+            "db": "postgresql" if args.db and args.db.startswith("postgres") else "sqlite",
+            "cpus": os.cpu_count(),
+        }
         report["slice_20191101"] = run_slice(args, workdir)
         if not args.quick:
             report["all_72k"] = run_full(args, workdir)
@@ -515,10 +542,14 @@ def print_summary(report: dict) -> None:
     lines.append(f"  9.9k GET /threads p50 {g['p50_ms']} ms p99 {g['p99_ms']} ms")
     if "all_72k" in report:
         f = report["all_72k"]
-        lines.append(f"  72k PUT {f['put']['put_per_second']}/s; GET p50 {f['get_steady']['p50_ms']} ms "
-                     f"p99 {f['get_steady']['p99_ms']} ms; GET after PUT p50 {f['get_after_put']['p50_ms']} ms")
-        lines.append(f"  restart at {f['restart']['articles']}: port {f['restart']['port_open_s']} s, "
-                     f"ready {f['restart']['ready_s']} s")
+        lines.append(
+            f"  72k PUT {f['put']['put_per_second']}/s; GET p50 {f['get_steady']['p50_ms']} ms "
+            f"p99 {f['get_steady']['p99_ms']} ms; GET after PUT p50 {f['get_after_put']['p50_ms']} ms"
+        )
+        lines.append(
+            f"  restart at {f['restart']['articles']}: port {f['restart']['port_open_s']} s, "
+            f"ready {f['restart']['ready_s']} s"
+        )
         r = f["restart_100k"]
         lines.append(f"  restart at {r['articles']}: port {r['port_open_s']} s, ready {r['ready_s']} s")
     print("\n".join(lines), file=sys.stderr)

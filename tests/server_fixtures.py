@@ -45,7 +45,9 @@ class Doc:
         return contest_html(self.title, self.published, self.site, self.paragraphs, self.description).encode()
 
 
-def contest_html(title: str, published: datetime, site: str, paragraphs: list[str], description: str = "") -> str:
+def contest_html(
+    title: str, published: datetime, site: str, paragraphs: list[str], description: str = ""
+) -> str:
     """An article in the tgnews contest HTML format (contract doc §1)."""
     esc = html.escape
     stamp = published.isoformat()
@@ -82,48 +84,108 @@ def _ru(name: str, minutes: int, site: str, title: str, *paragraphs: str) -> Doc
 
 # Three events told by several outlets, a few single stories, and articles in other languages.
 DOCS: list[Doc] = [
-    _en("1001.html", 0, "Daily Planet", "Magnitude 6.4 earthquake strikes southern Albania, killing three",
+    _en(
+        "1001.html",
+        0,
+        "Daily Planet",
+        "Magnitude 6.4 earthquake strikes southern Albania, killing three",
         "A magnitude 6.4 earthquake struck southern Albania early on Friday, killing three people and "
         "damaging hundreds of buildings in the port city of Vlora, officials said.",
-        "Rescue teams searched the rubble of collapsed houses as aftershocks shook the region."),
-    _en("1002.html", 20, "Morning Herald", "Deadly earthquake hits Albania's Vlora, three dead",
+        "Rescue teams searched the rubble of collapsed houses as aftershocks shook the region.",
+    ),
+    _en(
+        "1002.html",
+        20,
+        "Morning Herald",
+        "Deadly earthquake hits Albania's Vlora, three dead",
         "Three people were killed when a strong earthquake of magnitude 6.4 hit the Albanian city of "
         "Vlora on Friday morning, the interior ministry said.",
-        "Hundreds of buildings were damaged and rescuers are searching collapsed homes."),
-    _en("1003.html", 45, "World Wire", "Albania earthquake: three killed as 6.4 quake damages Vlora buildings",
+        "Hundreds of buildings were damaged and rescuers are searching collapsed homes.",
+    ),
+    _en(
+        "1003.html",
+        45,
+        "World Wire",
+        "Albania earthquake: three killed as 6.4 quake damages Vlora buildings",
         "An earthquake measuring 6.4 killed three people in southern Albania on Friday and damaged "
         "buildings across Vlora, according to the government.",
-        "Aftershocks continued through the morning while rescue teams worked in the rubble."),
-    _en("1101.html", 30, "Tech Today", "Apple unveils AirPods Pro with noise cancellation for $249",
+        "Aftershocks continued through the morning while rescue teams worked in the rubble.",
+    ),
+    _en(
+        "1101.html",
+        30,
+        "Tech Today",
+        "Apple unveils AirPods Pro with noise cancellation for $249",
         "Apple on Friday unveiled AirPods Pro, new wireless earbuds with active noise cancellation "
         "that will sell for $249 starting next week.",
-        "The company said the earbuds have a new design with silicone tips."),
-    _en("1102.html", 50, "Gadget News", "Apple announces $249 AirPods Pro with active noise cancellation",
+        "The company said the earbuds have a new design with silicone tips.",
+    ),
+    _en(
+        "1102.html",
+        50,
+        "Gadget News",
+        "Apple announces $249 AirPods Pro with active noise cancellation",
         "Apple announced AirPods Pro on Friday: wireless earbuds with active noise cancellation priced "
         "at $249, available from next Wednesday.",
-        "The new earbuds come with three sizes of silicone tips."),
-    _en("1201.html", 70, "Sports Daily", "Liverpool beat Tottenham 2-1 to stay top of the Premier League",
+        "The new earbuds come with three sizes of silicone tips.",
+    ),
+    _en(
+        "1201.html",
+        70,
+        "Sports Daily",
+        "Liverpool beat Tottenham 2-1 to stay top of the Premier League",
         "Liverpool came from behind to beat Tottenham 2-1 at Anfield on Sunday and stay top of the "
         "Premier League table, six points clear of Manchester City.",
-        "Mohamed Salah scored the winning penalty in the second half."),
-    _ru("2001.html", 10, "Вести", "В Москве открылась новая станция метро «Лефортово»",
+        "Mohamed Salah scored the winning penalty in the second half.",
+    ),
+    _ru(
+        "2001.html",
+        10,
+        "Вести",
+        "В Москве открылась новая станция метро «Лефортово»",
         "В Москве в пятницу открылась новая станция метро «Лефортово» Большой кольцевой линии, "
         "сообщил мэр Сергей Собянин.",
-        "Станция будет принимать около тридцати тысяч пассажиров в сутки."),
-    _ru("2002.html", 25, "Известия", "Собянин открыл станцию метро «Лефортово» на Большой кольцевой линии",
+        "Станция будет принимать около тридцати тысяч пассажиров в сутки.",
+    ),
+    _ru(
+        "2002.html",
+        25,
+        "Известия",
+        "Собянин открыл станцию метро «Лефортово» на Большой кольцевой линии",
         "Мэр Москвы Сергей Собянин в пятницу открыл станцию «Лефортово» Большой кольцевой линии метро.",
-        "По словам мэра, станция разгрузит соседние линии и будет принимать тридцать тысяч пассажиров."),
-    _ru("2003.html", 40, "Коммерсант", "Центробанк снизил ключевую ставку до 6,5 процента",
+        "По словам мэра, станция разгрузит соседние линии и будет принимать тридцать тысяч пассажиров.",
+    ),
+    _ru(
+        "2003.html",
+        40,
+        "Коммерсант",
+        "Центробанк снизил ключевую ставку до 6,5 процента",
         "Банк России в пятницу снизил ключевую ставку на 0,5 процентного пункта, до 6,5 процента "
         "годовых, говорится в сообщении регулятора.",
-        "Аналитики ожидали такого решения на фоне замедления инфляции."),
-    Doc("3001.html", "Neue Regeln für Elektroroller in Berlin", "de", T0 + timedelta(minutes=15), "Berliner Blatt",
-        ["Der Berliner Senat hat am Freitag neue Regeln für das Abstellen von Elektrorollern in der "
-         "Innenstadt beschlossen, wie ein Sprecher mitteilte."]),
-    Doc("3002.html", "Le gouvernement présente son budget pour l'année prochaine", "fr",
-        T0 + timedelta(minutes=35), "Le Quotidien",
-        ["Le gouvernement français a présenté vendredi son projet de budget pour l'année prochaine, "
-         "avec une baisse des impôts pour les ménages."]),
+        "Аналитики ожидали такого решения на фоне замедления инфляции.",
+    ),
+    Doc(
+        "3001.html",
+        "Neue Regeln für Elektroroller in Berlin",
+        "de",
+        T0 + timedelta(minutes=15),
+        "Berliner Blatt",
+        [
+            "Der Berliner Senat hat am Freitag neue Regeln für das Abstellen von Elektrorollern in der "
+            "Innenstadt beschlossen, wie ein Sprecher mitteilte."
+        ],
+    ),
+    Doc(
+        "3002.html",
+        "Le gouvernement présente son budget pour l'année prochaine",
+        "fr",
+        T0 + timedelta(minutes=35),
+        "Le Quotidien",
+        [
+            "Le gouvernement français a présenté vendredi son projet de budget pour l'année prochaine, "
+            "avec une baisse des impôts pour les ménages."
+        ],
+    ),
 ]
 DOC = {d.name: d for d in DOCS}
 EN_NEWS = [d.name for d in DOCS if d.lang == "en"]
@@ -239,7 +301,9 @@ class ServerProcess:
                 time.sleep(0.05)
         finally:
             client.close()
-        raise AssertionError(f"server not ready after {timeout} s (saw {sorted(set(seen))}):\n{self.output()}")
+        raise AssertionError(
+            f"server not ready after {timeout} s (saw {sorted(set(seen))}):\n{self.output()}"
+        )
 
     def client(self) -> Client:
         return Client(self.port)
@@ -279,7 +343,9 @@ def pg_server() -> Iterator[str]:
         pytest.skip("no PostgreSQL server binaries (install postgresql or set NEWSTHREAD_TEST_PG)")
     if result.returncode != 0:
         pytest.skip(f"could not start a private PostgreSQL server: {result.stderr.strip()[-500:]}")
-    env = dict(line.removeprefix("export ").split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+    env = dict(
+        line.removeprefix("export ").split("=", 1) for line in result.stdout.splitlines() if "=" in line
+    )
     try:
         yield env["NEWSTHREAD_TEST_PG"]
     finally:

@@ -8,7 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from server_fixtures import (
+from server_fixtures import (  # noqa: F401  (pg_server, pg_url: fixtures)
     DOC,
     DOCS,
     EN_NEWS,
@@ -17,11 +17,11 @@ from server_fixtures import (
     Client,
     Doc,
     ServerProcess,
+    pg_server,
+    pg_url,
 )
 
 from newsthread.model import CATEGORIES
-
-pytest_plugins = ["server_fixtures"]  # the pg_server / pg_url fixtures
 
 FILTERS = ["any", *CATEGORIES]
 DAY = 86400
@@ -58,7 +58,9 @@ def check_shape(payload: dict, category: str) -> None:
     assert len(payload["threads"]) <= 1000
     for thread in payload["threads"]:
         assert isinstance(thread["title"], str) and thread["title"]
-        assert thread["articles"] and all(isinstance(n, str) and n.endswith(".html") for n in thread["articles"])
+        assert thread["articles"] and all(
+            isinstance(n, str) and n.endswith(".html") for n in thread["articles"]
+        )
         assert thread["category"] in CATEGORIES  # required for "any", always present here
         if category != "any":
             assert thread["category"] == category
@@ -99,8 +101,14 @@ def test_contract_put_get_delete(db_url, launch):
 
     # a replaced article is 204 and its new content shows in the next GET
     changed = DOC["1201.html"]
-    retitled = Doc(changed.name, "Liverpool stay top after 2-1 win over Tottenham at Anfield", "en",
-                   changed.published, changed.site, changed.paragraphs)
+    retitled = Doc(
+        changed.name,
+        "Liverpool stay top after 2-1 win over Tottenham at Anfield",
+        "en",
+        changed.published,
+        changed.site,
+        changed.paragraphs,
+    )
     assert client.put(retitled.name, retitled.html()) == 204
     _, payload = client.threads(30 * DAY, "en")
     assert any(t["title"] == retitled.title for t in payload["threads"] if t["articles"] == [retitled.name])
@@ -243,8 +251,14 @@ def test_ttl_expires_against_the_newest_article_not_the_clock(tmp_path, launch):
     _, payload = client.threads(3600, "en")
     assert names_in(payload) == [quake.name]  # 2019 article, now = its own time: live
 
-    later = Doc("9001.html", "Liverpool beat Tottenham 2-1 to stay top of the Premier League", "en",
-                quake.published + timedelta(seconds=900), "Sports Daily", DOC["1201.html"].paragraphs)
+    later = Doc(
+        "9001.html",
+        "Liverpool beat Tottenham 2-1 to stay top of the Premier League",
+        "en",
+        quake.published + timedelta(seconds=900),
+        "Sports Daily",
+        DOC["1201.html"].paragraphs,
+    )
     assert client.put(later.name, later.html(), max_age=DAY) == 201
     _, payload = client.threads(3600, "en")
     assert names_in(payload) == [later.name]  # now = published + 900 > quake + 600: expired
@@ -254,8 +268,14 @@ def test_ttl_expires_against_the_newest_article_not_the_clock(tmp_path, launch):
     assert names_in(payload) == [quake.name]
 
     # the window (now − period, now]: an article 2 h older than now is outside period=3600
-    old = Doc("9002.html", DOC["1101.html"].title, "en", quake.published - timedelta(hours=2), "Tech Today",
-              DOC["1101.html"].paragraphs)
+    old = Doc(
+        "9002.html",
+        DOC["1101.html"].title,
+        "en",
+        quake.published - timedelta(hours=2),
+        "Tech Today",
+        DOC["1101.html"].paragraphs,
+    )
     assert client.put(old.name, old.html(), max_age=DAY) == 201
     _, payload = client.threads(3600, "en")
     assert old.name not in names_in(payload)
@@ -272,8 +292,17 @@ def test_json_api_and_docs(tmp_path, launch):
     status, page = client.get_json("/api/threads?lang_code=en&limit=2")
     assert status == 200 and page["total"] >= 2 and len(page["threads"]) == 2
     first = page["threads"][0]
-    assert set(first) >= {"id", "title", "category", "language", "size", "first_published", "last_published",
-                          "sources", "articles"}
+    assert set(first) >= {
+        "id",
+        "title",
+        "category",
+        "language",
+        "size",
+        "first_published",
+        "last_published",
+        "sources",
+        "articles",
+    }
     assert first["language"] == "en" and first["size"] == len(first["articles"])
     status, second_page = client.get_json("/api/threads?lang_code=en&limit=1&offset=1")
     assert second_page["threads"][0]["id"] == page["threads"][1]["id"]
@@ -299,13 +328,16 @@ def test_json_api_and_docs(tmp_path, launch):
     status, headers, data = client.request("GET", "/docs")
     assert status == 200 and b"swagger" in data.lower()
     status, spec = client.get_json("/openapi.json")
-    assert {"/threads", "/api/threads", "/api/threads/{thread_id}", "/api/articles/{name}"} <= set(spec["paths"])
+    assert {"/threads", "/api/threads", "/api/threads/{thread_id}", "/api/articles/{name}"} <= set(
+        spec["paths"]
+    )
     client.close()
 
 
 @pytest.mark.postgres
-def test_two_replicas_share_one_postgres_index(pg_url, launch):
-    one, two = launch(pg_url, follow_interval=0.2), launch(pg_url, follow_interval=0.2)
+def test_two_replicas_share_one_postgres_index(request, launch):
+    url = request.getfixturevalue("pg_url")
+    one, two = launch(url, follow_interval=0.2), launch(url, follow_interval=0.2)
     one.wait_ready()
     two.wait_ready()
     a, b = one.client(), two.client()
@@ -314,7 +346,9 @@ def test_two_replicas_share_one_postgres_index(pg_url, launch):
     assert b.put("2001.html", DOC["2001.html"].html()) == 201
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        if "2001.html" in names_in(a.threads(3600, "ru")[1]) and "1001.html" in names_in(b.threads(3600, "en")[1]):
+        if "2001.html" in names_in(a.threads(3600, "ru")[1]) and "1001.html" in names_in(
+            b.threads(3600, "en")[1]
+        ):
             break
         time.sleep(0.1)
     else:

@@ -22,7 +22,9 @@ GOOD = DOC["1001.html"].html()
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fuzz")
-    proc = ServerProcess(str(tmp / "fuzz.db"), tmp / "server.log", workers=0, max_body_bytes=256 * 1024).start()
+    proc = ServerProcess(
+        str(tmp / "fuzz.db"), tmp / "server.log", workers=0, max_body_bytes=256 * 1024
+    ).start()
     proc.wait_ready()
     client = proc.client()
     assert [client.put(d.name, d.html()) for d in DOCS] == [201] * len(DOCS)

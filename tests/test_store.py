@@ -10,13 +10,11 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from server_fixtures import T0
+from server_fixtures import T0, pg_server, pg_url  # noqa: F401  (fixtures)
 
 from newsthread.model import Article
 from newsthread.store import InvalidName, open_store, valid_name
 from newsthread.store.sqlite import SqliteStore
-
-pytest_plugins = ["server_fixtures"]  # the pg_server / pg_url fixtures
 
 
 def article(name: str, minutes: int = 0, **fields) -> Article:
@@ -128,7 +126,9 @@ def test_change_feed_gives_latest_state_per_name_in_commit_order(store):
 
 def test_search_finds_titles_and_texts_by_language(store):
     store.put(article("q.html", title="Earthquake strikes Albania", paragraphs=["Rescuers in Vlora."]))
-    store.put(article("r.html", title="Землетрясение в Албании", lang="ru", paragraphs=["Спасатели в Влёре."]))
+    store.put(
+        article("r.html", title="Землетрясение в Албании", lang="ru", paragraphs=["Спасатели в Влёре."])
+    )
     store.put(article("s.html", title="Budget vote", paragraphs=["Parliament approved the budget."]))
     hits = store.search("earthquake albania")
     assert [h.name for h in hits] == ["q.html"] and hits[0].title == "Earthquake strikes Albania"
@@ -153,7 +153,9 @@ def test_hostile_names_are_rejected_before_storage(store):
 
 
 def test_odd_text_is_stored_safely(store):
-    weird = article("w.html", title="NUL\x00 and \u2029 separator", paragraphs=["a\u2029b", "\udcff lone surrogate"])
+    weird = article(
+        "w.html", title="NUL\x00 and \u2029 separator", paragraphs=["a\u2029b", "\udcff lone surrogate"]
+    )
     store.put(weird)
     loaded = store.get("w.html")
     assert loaded.title == "NUL and \u2029 separator"

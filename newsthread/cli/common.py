@@ -54,7 +54,12 @@ def read_sources(
         task = progress.add_task("reading articles", total=len(paths))
         result = process_paths(paths, stages, workers, lambda n: progress.advance(task, n))
     if result.errors:
-        stderr.print(f"skipped {len(result.errors)} of {len(paths)} files that are not readable articles:")
+        bad_lines = len(result.errors) - result.failed_files
+        stderr.print(
+            f"skipped {result.failed_files} of {len(paths)} files that are not readable articles"
+            + (f" and {bad_lines} bad lines" if bad_lines else "")
+            + ":"
+        )
         for error in result.errors[:5]:
             stderr.print(f"  {error}", soft_wrap=True, markup=False)
         if len(result.errors) > 5:

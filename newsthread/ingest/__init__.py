@@ -53,7 +53,9 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x7fELF", "an executable"),
     (b"SQLite format 3", "an SQLite database"),
 )
-_DECLARED_CHARSET = re.compile(rb"""(?:charset|encoding)\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE)
+_DECLARED_CHARSET = re.compile(
+    rb"""(?:charset|encoding)\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32), 127])
 _NOT_CONTROL_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
@@ -144,7 +146,8 @@ def read_text(name: str, text: str, errors: list[ReadError] | None = None) -> li
     if head.startswith("<"):
         if looks_like_contest_html(text):
             return [read_contest_html(name, text)]
-        if _HTML_START.search(head):
+        is_xml = head.startswith("<?xml") and "<html" not in head.lower()
+        if not is_xml and _HTML_START.search(head):
             return [read_webpage(name, text)]
         raise ReadError(name, "markup that is not an HTML page (an XML feed?), not an article")
     if looks_like_json(head):
@@ -213,7 +216,8 @@ def read_paths(paths: list[Path]) -> ReadResult:
     """Read every file; bad files (and bad JSON lines) become errors, the rest are still read."""
     result = ReadResult()
     for path in paths:
-        path = Path(path)
+        if not isinstance(path, Path):
+            path = Path(path)
         try:
             result.articles.extend(read_bytes(path.name, _read_file(path), result.errors))
         except ReadError as error:

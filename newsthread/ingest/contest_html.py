@@ -29,9 +29,8 @@ _META_FIELDS = {
 }
 # Markup the contest files never contain (checked on all 15,150 files of shared/data/contest_html)
 _WEB_TAGS = ("script", "div", "nav", "style", "link", "form", "header", "section", "main")
-_WEB_PAGE_MARKUP = re.compile(
-    r"<(?:%s)\b" % "|".join(sorted({v for t in _WEB_TAGS for v in (t, t.upper(), t.capitalize())}))
-)
+_WEB_TAG_NAMES = "|".join(sorted({v for t in _WEB_TAGS for v in (t, t.upper(), t.capitalize())}))
+_WEB_PAGE_MARKUP = re.compile(rf"<(?:{_WEB_TAG_NAMES})\b")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _TEXT_BLOCKS = "p, blockquote, li, h3"
 
@@ -56,11 +55,12 @@ def read_contest_html(name: str, text: str) -> Article:
             text = _BR.sub("\n", text)
     tree = LexborHTMLParser(text)
     fields: dict[str, str] = {}
-    for meta in tree.css("meta[property]"):
-        key = _META_FIELDS.get(meta.attributes.get("property") or "")
+    for meta in tree.tags("meta"):  # tags() is ~5x faster than css("meta[property]")
+        key = _META_FIELDS.get(meta.attrs.get("property") or "")
         if key and key not in fields:
-            fields[key] = unescape_twice(meta.attributes.get("content") or "").strip()
-    container = tree.css_first("article") or tree.body
+            fields[key] = unescape_twice(meta.attrs.get("content") or "").strip()
+    articles = tree.tags("article")
+    container = articles[0] if articles else tree.body
     paragraphs: list[str] = []
     out_links: list[str] = []
     author = fields.get("author", "")
@@ -78,17 +78,25 @@ def read_contest_html(name: str, text: str) -> Article:
             text_of = _squash(node.text(deep=True))
             if text_of:
                 paragraphs.append(text_of)
-        for link in container.css("p a[href]"):
-            href = (link.attributes.get("href") or "").strip()
+        for link in container.css("p a"):
+            href = (link.attrs.get("href") or "").strip()
             if href.startswith(("http://", "https://")):
                 out_links.append(href)
-        if not author:
-            author_node = container.css_first('address a[rel="author"]')
-            author = _squash(author_node.text(deep=True)) if author_node else ""
+        if not author or published is None:
+            for address in container.css("address"):
+                if not author:
+                    for link in address.css("a"):
+                        if "author" in (link.attrs.get("rel") or "").split():
+                            author = _squash(link.text(deep=True))
+                            break
+                if published is None:
+                    for time_node in address.css("time"):
+                        published = parse_time(time_node.attrs.get("datetime") or "")
+                        break
         if published is None:
-            time_node = container.css_first("time[datetime]")
+            time_node = container.css_first("time")
             if time_node is not None:
-                published = parse_time(time_node.attributes.get("datetime") or "")
+                published = parse_time(time_node.attrs.get("datetime") or "")
     title = _squash(fields.get("title", ""))[:MAX_TITLE_CHARS]
     if not title and not paragraphs:
         raise ReadError(name, "HTML has no title and no text")

@@ -18,7 +18,7 @@ A bad line (not JSON, not an object, no title or text, wrong types) is skipped a
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from newsthread.ingest.errors import ReadError
@@ -142,7 +142,7 @@ def _published(value: Any) -> datetime | None:
         raise _RecordError("field 'published' must be an ISO-8601 string or Unix seconds")
     if isinstance(value, int | float):
         try:
-            return datetime.fromtimestamp(float(value), tz=timezone.utc)
+            return datetime.fromtimestamp(float(value), tz=UTC)
         except (OverflowError, OSError, ValueError):
             raise _RecordError(f"field 'published' is not a usable Unix time ({value})") from None
     if isinstance(value, str):

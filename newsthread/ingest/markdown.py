@@ -193,7 +193,7 @@ def read_markdown(name: str, text: str) -> Article:
 
 
 def _original(value: str) -> tuple[str, str]:
-    """"[Site](url)", "<url>" or a bare URL → (url, site name)."""
+    """ "[Site](url)", "<url>" or a bare URL → (url, site name)."""
     value = _strip_emphasis(value)
     match = _LINK.search(value)
     if match:

@@ -10,7 +10,7 @@ _ENTITY = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F
 _URL_LINE = re.compile(r"^<?(https?://[^\s<>]+)>?$")
 # photo credits and separators that are not part of the story
 _BOILERPLATE = re.compile(
-    r"^(?:(?:фото|photo|foto|источник фото|фотография|picture|image)\s*(?::|—|-|–|by\b)|"
+    r"^(?:(?:фото|photo|foto|источник фото|фотография|picture|image)\s*(?::|(?:—|–|-)(?=\s)|by\b)|"
     r"[*\-–—_=~·•.\s]+$|<…>$|<\.\.\.>$|\[…\]$|\(…\)$)",
     re.IGNORECASE,
 )

@@ -1,7 +1,7 @@
 """Reader for ordinary web pages (navigation, ads, footers around the story).
 
 trafilatura (`fast=True`) finds the main text; the page's own metadata (Open Graph, <meta>,
-JSON-free `<time datetime>`) is read with selectolax first because it is exact (trafilatura keeps
+`<time datetime>`) is read with selectolax first because it is exact (trafilatura keeps
 only the day of the publication date), and trafilatura's metadata fills what is missing.
 """
 
@@ -85,8 +85,10 @@ def _main_text(name: str, text: str, url: str):
             include_comments=False,
             include_tables=False,
         )
-    except (ValueError, TypeError, LookupError, AttributeError, RecursionError) as error:
-        raise ReadError(name, f"could not extract the text of the web page ({type(error).__name__})") from None
+    except Exception as error:  # noqa: BLE001 — hostile HTML can break lxml/trafilatura in many ways
+        raise ReadError(
+            name, f"could not extract the text of the web page ({type(error).__name__})"
+        ) from None
 
 
 def read_webpage(name: str, text: str) -> Article:

@@ -220,6 +220,12 @@ def _is_title_case(tokens: list[tuple[str, bool]]) -> bool:
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
+@lru_cache(maxsize=1)
+def shared_analyzer() -> TermAnalyzer:
+    """One analyser per process (its lemma caches are worth sharing)."""
+    return TermAnalyzer()
+
+
 def is_strong(term: str) -> bool:
     """Entity or number: the features that pin an event down."""
     return term[:1].isupper() or term[:1].isdigit()

@@ -1,10 +1,10 @@
 """newsthread's own JSON API (documented at /docs).
 
-    GET /api/threads?period=&lang_code=&category=&offset=&limit=   ranked threads, paged
-    GET /api/threads/{id}                                          one thread: articles (+ story)
-    GET /api/articles/{name}                                       one stored article
-    GET /api/search?q=&lang_code=&limit=                           full-text search
-    GET /api/status                                                loading state and counts
+GET /api/threads?period=&lang_code=&category=&offset=&limit=   ranked threads, paged
+GET /api/threads/{id}                                          one thread: articles (+ story)
+GET /api/articles/{name}                                       one stored article
+GET /api/search?q=&lang_code=&limit=                           full-text search
+GET /api/status                                                loading state and counts
 """
 
 from __future__ import annotations
@@ -220,7 +220,11 @@ async def get_article(name: str, request: Request) -> JSONResponse:
     return JSONResponse(data)
 
 
-@router.get("/search", summary="Full-text search over titles and texts", responses={200: {"model": list[SearchResult]}})
+@router.get(
+    "/search",
+    summary="Full-text search over titles and texts",
+    responses={200: {"model": list[SearchResult]}},
+)
 async def search(
     request: Request,
     q: str = Query(..., min_length=1, max_length=500, description="words to find"),

@@ -51,7 +51,9 @@ def _classifier_available() -> bool:
     try:
         from newsthread.classify import NewsClassifier  # noqa: F401
     except ImportError:
-        log.warning("newsthread.classify is not available: English/Russian articles count as news, category 'other'")
+        log.warning(
+            "newsthread.classify is not available: English/Russian articles count as news, category 'other'"
+        )
         return False
     return True
 
@@ -96,7 +98,9 @@ WARM_UP_HTML = b"""<!DOCTYPE html><html><head><meta charset="utf-8"/>
 def warm_up() -> int:
     """Load every model this process needs (run once in each worker)."""
     read_article("warm-up.html", WARM_UP_HTML, 300)
-    ru = WARM_UP_HTML.replace(b"Parliament approves the budget for next year", "Госдума приняла бюджет".encode())
+    ru = WARM_UP_HTML.replace(
+        b"Parliament approves the budget for next year", "Госдума приняла бюджет".encode()
+    )
     read_article("warm-up-ru.html", ru, 300)
     return os.getpid()
 
@@ -148,9 +152,16 @@ class _Job:
 class Writer:
     """The only writer: commits jobs in groups (one transaction each), applies them to the index, acks."""
 
-    def __init__(self, store: Store, index: ThreadIndex, apply_lock: threading.Lock):
+    def __init__(
+        self,
+        store: Store,
+        index: ThreadIndex,
+        apply_lock: threading.Lock,
+        on_commit: Callable[[int, int], None] | None = None,
+    ):
         self.store = store
         self.index = index
+        self.on_commit = on_commit  # (cursor before, cursor after) of each commit, under apply_lock
         self.apply_lock = apply_lock  # also held by the change-feed follower
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="writer", daemon=True)
@@ -224,6 +235,8 @@ class Writer:
                         self.index.delete(j.target)
                 except Exception:  # stored but not indexed: the next reload repairs it
                     log.exception("index update failed for %s", getattr(j.target, "name", j.target))
+            if self.on_commit is not None:
+                self.on_commit(*self.store.last_commit)
         self.commits += 1
         self.written += len(jobs)
         for j, result in zip(jobs, results, strict=True):
@@ -305,7 +318,7 @@ class ServerState:
                 self._stop.wait(RETRY_LOADING_AFTER)
         if self._stop.is_set():
             return
-        self.writer = Writer(self.store, self.index, self.apply_lock)
+        self.writer = Writer(self.store, self.index, self.apply_lock, self._own_commit)
         self.writer.start()
         if self.recluster_interval:
             self._spawn(self._recluster_loop, "recluster")
@@ -372,6 +385,11 @@ class ServerState:
                 self._cursor = cursor
             if not changes:
                 return applied
+
+    def _own_commit(self, before: int, after: int) -> None:
+        """Called by the writer under apply_lock: skip our own changes in the feed when we can."""
+        if self._cursor >= before:  # nothing from other processes is pending before our commit
+            self._cursor = max(self._cursor, after)
 
     def _apply_change(self, change: Change) -> int:
         current = self.index.get(change.name)
@@ -495,7 +513,9 @@ def create_app(
         parts = []
         for item in exc.errors():
             where = ".".join(str(p) for p in item.get("loc", ()) if p not in ("query", "path", "body"))
-            parts.append(f"{where}: {item.get('msg', 'invalid')}" if where else str(item.get("msg", "invalid")))
+            parts.append(
+                f"{where}: {item.get('msg', 'invalid')}" if where else str(item.get("msg", "invalid"))
+            )
         return error_response(400, "; ".join(parts) or "invalid request")
 
     @app.exception_handler(Exception)

@@ -10,7 +10,9 @@
 - `snapshot()` turns the clusterer's groups into ranked `Thread`s and caches them by index
   version. A GET after a write therefore sees the write: the version changed, so the
   snapshot is rebuilt. `query` filters a snapshot by language, category and time window.
-- `recluster()` re-runs the clusterer's batch pass (called periodically by the server).
+- `recluster()` rebuilds the clustering from scratch (online adds + the batch pass) in a fresh
+  clusterer, outside the lock, then replays the writes made meanwhile and swaps it in. The
+  server calls it periodically, so online assignment errors do not accumulate.
 """
 
 from __future__ import annotations
@@ -63,7 +65,12 @@ class Snapshot:
         return datetime.fromtimestamp(self.now, UTC) if self.now is not None else None
 
     def select(
-        self, period: float | None, lang: str | None, category: str = ANY, offset: int = 0, limit: int = MAX_THREADS
+        self,
+        period: float | None,
+        lang: str | None,
+        category: str = ANY,
+        offset: int = 0,
+        limit: int = MAX_THREADS,
     ) -> tuple[list[Thread], int]:
         """Threads in the window ``(now − period, now]`` (None: all), ranked; and how many matched."""
         if self.now is None:
@@ -106,6 +113,9 @@ class ThreadIndex:
         self._changes_since_recluster = 0
         self._snapshot: Snapshot | None = None
         self._build_lock = threading.Lock()
+        self._thread_cache: dict[frozenset[int], Thread] = {}
+        self._recluster_lock = threading.Lock()
+        self._replay: list[tuple[str, Any]] | None = None  # writes made while re-clustering
         self.stats = IndexStats()
 
     # -- state -------------------------------------------------------------------------------
@@ -141,7 +151,7 @@ class ThreadIndex:
             for article in live:
                 self._cluster_add(article)
             self._touch()
-            self._changes_since_recluster = 0
+            self._changes_since_recluster = len(live)  # online order only: re-cluster soon
             return len(self.articles)
 
     def put(self, article: Article) -> None:
@@ -174,17 +184,43 @@ class ThreadIndex:
             return True
 
     def recluster(self) -> float:
-        """Re-run the clusterer's batch pass over the live articles; returns the seconds taken."""
-        with self.lock:
-            start = time.perf_counter()
-            if self._clustered:
-                self._clusterer.recluster()
-            self._changes_since_recluster = 0
-            self.version += 1
-            elapsed = time.perf_counter() - start
-            self.stats.reclusters += 1
-            self.stats.last_recluster_seconds = elapsed
-            return elapsed
+        """Re-cluster the live articles from scratch without blocking writes; returns the seconds.
+
+        A fresh clusterer gets every live article (in time order) and runs its batch pass
+        outside the lock. Writes that arrive meanwhile are logged and replayed on it before
+        it replaces the current one, so nothing is lost and GETs keep being answered.
+        """
+        start = time.perf_counter()
+        with self._recluster_lock:
+            with self.lock:
+                live = [self.articles[name] for name in self._clustered]
+                self._replay = []
+                changes = self._changes_since_recluster
+            try:
+                live.sort(key=lambda a: (a.timestamp, a.name))
+                fresh = self._clusterer_factory()
+                for article in live:
+                    fresh.add(article)
+                if live:
+                    fresh.recluster()
+            except BaseException:
+                with self.lock:
+                    self._replay = None
+                raise
+            with self.lock:
+                for op, target in self._replay:
+                    try:
+                        fresh.add(target) if op == "add" else fresh.remove(target)
+                    except Exception:
+                        log.exception("replaying %s %s after re-clustering failed", op, target)
+                self._replay = None
+                self._clusterer = fresh
+                self._changes_since_recluster = max(0, self._changes_since_recluster - changes)
+                self.version += 1
+        elapsed = time.perf_counter() - start
+        self.stats.reclusters += 1
+        self.stats.last_recluster_seconds = elapsed
+        return elapsed
 
     # -- internals (called with the lock held) ----------------------------------------------
     def _touch(self) -> None:
@@ -205,6 +241,8 @@ class ThreadIndex:
             del self.stats.errors[:-20]
             return
         self._clustered.add(article.name)
+        if self._replay is not None:
+            self._replay.append(("add", article))
         if article.max_age is not None:
             expires = article.timestamp + article.max_age
             heapq.heappush(self._expiry, (expires, next(self._tiebreak), article.name, article))
@@ -212,6 +250,8 @@ class ThreadIndex:
     def _cluster_remove(self, name: str) -> None:
         if name in self._clustered:
             self._clustered.discard(name)
+            if self._replay is not None:
+                self._replay.append(("remove", name))
             try:
                 self._clusterer.remove(name)
             except Exception as error:
@@ -255,11 +295,43 @@ class ThreadIndex:
             with self.lock:
                 version, now = self.version, self._now
                 groups = [list(group) for group in self._clusterer.groups()] if self._clustered else []
-            snapshot = build_snapshot(groups, version, now, self._authority_model())
+            threads = self._threads_of(groups)
+            snapshot = build_snapshot(threads, version, now)
             snapshot.build_seconds = time.perf_counter() - start
             self._snapshot = snapshot
             self.stats.rebuilds += 1
             return snapshot
+
+    def _threads_of(self, groups: list[list[Article]]) -> list[Thread]:
+        """`make_threads` for the groups that changed since the last snapshot; the rest are reused.
+
+        A group is unchanged when it holds the very same article objects (a re-PUT makes a new
+        object). The cache keeps those objects alive, so their ids cannot be reused meanwhile.
+        """
+        cache: dict[frozenset[int], Thread] = {}
+        threads: list[Thread] = []
+        fresh_keys: list[frozenset[int]] = []
+        fresh_groups: list[list[Article]] = []
+        for group in groups:
+            if not group:
+                continue
+            key = frozenset(map(id, group))
+            thread = self._thread_cache.get(key)
+            if thread is None:
+                fresh_keys.append(key)
+                fresh_groups.append(group)
+            else:
+                cache[key] = thread
+                threads.append(thread)
+        if fresh_groups:
+            wanted = set(fresh_keys)
+            for thread in make(fresh_groups, self._authority_model()):
+                key = frozenset(map(id, thread.articles))
+                if key in wanted:  # the same article objects as a group: safe to reuse later
+                    cache[key] = thread
+                threads.append(thread)
+        self._thread_cache = cache
+        return threads
 
     def query(self, period: float | None, lang: str | None, category: str = ANY, limit: int = MAX_THREADS):
         return self.snapshot().select(period, lang, category, 0, limit)[0]
@@ -277,11 +349,13 @@ class ThreadIndex:
             return self.stats
 
 
-def build_snapshot(groups: list[list[Article]], version: int, now: float | None, authority: Any) -> Snapshot:
+def build_snapshot(threads: list[Thread], version: int, now: float | None) -> Snapshot:
     now_dt = datetime.fromtimestamp(now, UTC) if now is not None else None
-    threads = rank(make(groups, authority), now_dt) if groups else []
+    threads = rank(threads, now_dt) if threads else []
     last_ts: dict[int, float] = {}
-    by_filter: dict[tuple[str, str], list[Thread]] = {(lang, c): [] for lang in NEWS_LANGUAGES for c in FILTER_CATEGORIES}
+    by_filter: dict[tuple[str, str], list[Thread]] = {
+        (lang, c): [] for lang in NEWS_LANGUAGES for c in FILTER_CATEGORIES
+    }
     by_id: dict[str, Thread] = {}
     thread_of: dict[str, Thread] = {}
     for thread in threads:

@@ -26,7 +26,9 @@ router = APIRouter(tags=["tgnews contract"])
 
 MAX_PERIOD = 100 * 365 * 86400  # seconds; the checker uses 300 … 2 592 000
 _DIGITS = re.compile(r"[0-9]{1,12}")
-_NAME_RULE = "article names are bare file names: letters, digits, '.', '_', '-', ending in .html, without '..'"
+_NAME_RULE = (
+    "article names are bare file names: letters, digits, '.', '_', '-', ending in .html, without '..'"
+)
 
 
 class BadRequest(Exception):
@@ -168,7 +170,9 @@ def parse_period(value: str | None, required: bool = True) -> int | None:
         return None
     value = value.strip()
     if not _DIGITS.fullmatch(value) or not 0 < int(value) <= MAX_PERIOD:
-        raise BadRequest(f"invalid period {value[:40]!r}: expected a whole number of seconds, 1 … {MAX_PERIOD}")
+        raise BadRequest(
+            f"invalid period {value[:40]!r}: expected a whole number of seconds, 1 … {MAX_PERIOD}"
+        )
     return int(value)
 
 
@@ -201,7 +205,13 @@ def parse_category(value: str | None, required: bool = True) -> str:
             "content": {
                 "application/json": {
                     "example": {
-                        "threads": [{"title": "Apple reveals new AirPods Pro", "category": "technology", "articles": ["1.html"]}]
+                        "threads": [
+                            {
+                                "title": "Apple reveals new AirPods Pro",
+                                "category": "technology",
+                                "articles": ["1.html"],
+                            }
+                        ]
                     }
                 }
             },
@@ -214,7 +224,9 @@ async def threads(
     request: Request,
     period: str | None = Query(None, description="window in seconds: threads active in (now − period, now]"),
     lang_code: str | None = Query(None, description="en or ru"),
-    category: str | None = Query(None, description="any, society, economy, technology, sports, entertainment, science, other"),
+    category: str | None = Query(
+        None, description="any, society, economy, technology, sports, entertainment, science, other"
+    ),
 ) -> Response:
     state = state_of(request)
     try:
@@ -248,7 +260,8 @@ def threads_body(snapshot: Snapshot, period: int, lang: str, category: str) -> b
     body = json.dumps(
         {
             "threads": [
-                {"title": t.title, "category": category_of(t), "articles": [a.name for a in t.articles]} for t in selected
+                {"title": t.title, "category": category_of(t), "articles": [a.name for a in t.articles]}
+                for t in selected
             ]
         },
         ensure_ascii=False,

@@ -17,7 +17,16 @@ from newsthread.store.base import Change, InvalidName, SearchHit, Store, check_n
 
 DEFAULT_DB = "newsthread.db"
 
-__all__ = ["Change", "InvalidName", "SearchHit", "Store", "check_name", "valid_name", "open_store", "DEFAULT_DB"]
+__all__ = [
+    "Change",
+    "InvalidName",
+    "SearchHit",
+    "Store",
+    "check_name",
+    "valid_name",
+    "open_store",
+    "DEFAULT_DB",
+]
 
 
 def default_url() -> str:

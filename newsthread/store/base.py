@@ -62,6 +62,9 @@ class Store(ABC):
     """Articles by name. Every write is committed (durable) when the method returns."""
 
     url: str
+    # (cursor before, cursor after) the last `apply` of this object: every change in between is
+    # its own (writers hold a lock for the whole transaction)
+    last_commit: tuple[int, int] = (0, 0)
 
     # -- writes ------------------------------------------------------------------------------
     def put(self, article: Article, raw: bytes | None = None) -> bool:
@@ -128,7 +131,17 @@ class Store(ABC):
 
 
 # -- row format ------------------------------------------------------------------------------
-_META_SKIP = {"name", "title", "description", "paragraphs", "published", "lang", "is_news", "category", "max_age"}
+_META_SKIP = {
+    "name",
+    "title",
+    "description",
+    "paragraphs",
+    "published",
+    "lang",
+    "is_news",
+    "category",
+    "max_age",
+}
 
 
 def article_row(article: Article) -> dict[str, Any]:
@@ -148,7 +161,9 @@ def article_row(article: Article) -> dict[str, Any]:
         "max_age": article.max_age,
         "title": _clean(article.title),
         "description": _clean(article.description),
-        "text": PARAGRAPH_SEPARATOR.join(_clean(p).replace(PARAGRAPH_SEPARATOR, " ") for p in article.paragraphs),
+        "text": PARAGRAPH_SEPARATOR.join(
+            _clean(p).replace(PARAGRAPH_SEPARATOR, " ") for p in article.paragraphs
+        ),
         "meta": _dumps(meta),
     }
 

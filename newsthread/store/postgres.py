@@ -131,6 +131,7 @@ class PostgresStore(Store):
                 raise ValueError(f"unknown store operation {op!r}")
         if not prepared:
             return []
+        names = list({value["name"] if op == "put" else value for op, value, _ in prepared})
         results: list[bool] = []
         with self._lock:
             conn = self._writer
@@ -139,11 +140,23 @@ class PostgresStore(Store):
             try:
                 with conn.transaction():
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-                    for op, value, raw in prepared:
-                        if op == "put":
-                            results.append(self._put_row(conn, value, raw))
-                        else:
-                            results.append(self._delete_row(conn, value))
+                    first = conn.execute("SELECT COALESCE(max(seq), 0) FROM articles").fetchone()[0]
+                    rows = conn.execute("SELECT name, deleted FROM articles WHERE name = ANY(%s)", (names,))
+                    stored = {name: not deleted for name, deleted in rows.fetchall()}
+                    with conn.pipeline():  # the statements go out without waiting for each answer
+                        for op, value, raw in prepared:
+                            if op == "put":
+                                results.append(not stored.get(value["name"], False))
+                                stored[value["name"]] = True
+                                self._put_row(conn, value, raw)
+                            else:
+                                existed = stored.get(value, False)
+                                results.append(existed)
+                                stored[value] = False
+                                if existed:
+                                    self._delete_row(conn, value)
+                    last = conn.execute("SELECT COALESCE(max(seq), 0) FROM articles").fetchone()[0]
+                self.last_commit = (first, last)
             except psycopg.OperationalError:
                 # the connection broke: nothing was acknowledged; reconnect for the next call
                 conn.close()
@@ -151,8 +164,7 @@ class PostgresStore(Store):
         return results
 
     @staticmethod
-    def _put_row(conn: psycopg.Connection, row: dict[str, Any], raw: bytes | None) -> bool:
-        found = conn.execute("SELECT deleted FROM articles WHERE name = %s", (row["name"],)).fetchone()
+    def _put_row(conn: psycopg.Connection, row: dict[str, Any], raw: bytes | None) -> None:
         conn.execute(_UPSERT, row)
         if raw is None:
             conn.execute("DELETE FROM article_raws WHERE name = %s", (row["name"],))
@@ -162,14 +174,11 @@ class PostgresStore(Store):
                 " ON CONFLICT (name) DO UPDATE SET raw = EXCLUDED.raw",
                 (row["name"], raw),
             )
-        return found is None or bool(found[0])
 
     @staticmethod
-    def _delete_row(conn: psycopg.Connection, name: str) -> bool:
-        existed = conn.execute(_TOMBSTONE, (name,)).rowcount > 0
-        if existed:
-            conn.execute("DELETE FROM article_raws WHERE name = %s", (name,))
-        return existed
+    def _delete_row(conn: psycopg.Connection, name: str) -> None:
+        conn.execute(_TOMBSTONE, (name,))
+        conn.execute("DELETE FROM article_raws WHERE name = %s", (name,))
 
     # -- reads -------------------------------------------------------------------------------
     def get(self, name: str) -> Article | None:
@@ -180,7 +189,8 @@ class PostgresStore(Store):
         if not names:
             return {}
         rows = self._read(
-            f"SELECT {_COLUMNS.format(text='text')} FROM articles WHERE NOT deleted AND name = ANY(%s)", (names,)
+            f"SELECT {_COLUMNS.format(text='text')} FROM articles WHERE NOT deleted AND name = ANY(%s)",
+            (names,),
         )
         return {row[0]: row_article(*row) for row in rows}
 
@@ -229,7 +239,7 @@ class PostgresStore(Store):
         sql = (
             "SELECT name, title, lang, published,"
             " ts_headline('russian', description || ' ' || left(replace(text, U&'\\2029', ' '), 3000), q,"
-            " 'MaxWords=30, MinWords=12, MaxFragments=1, StartSel=\"\", StopSel=\"\"'),"
+            ' \'MaxWords=30, MinWords=12, MaxFragments=1, StartSel="", StopSel=""\'),'
             " ts_rank_cd(tsv, q) AS score"
             " FROM articles, (SELECT websearch_to_tsquery('russian', %(q)s)"
             " || websearch_to_tsquery('simple', %(q)s) AS q) AS query"

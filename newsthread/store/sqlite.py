@@ -147,7 +147,7 @@ class SqliteStore(Store):
             conn = self._writer
             conn.execute("BEGIN IMMEDIATE")
             try:
-                seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
+                seq = first = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
                 for op, value, raw in prepared:
                     seq += 1
                     if op == "put":
@@ -155,6 +155,7 @@ class SqliteStore(Store):
                     else:
                         results.append(self._delete_row(conn, value, seq))
                 conn.execute("COMMIT")
+                self.last_commit = (first, seq)
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
@@ -230,7 +231,8 @@ class SqliteStore(Store):
 
     def get_raw(self, name: str) -> bytes | None:
         rows = self._read(
-            "SELECT r.raw FROM raws r JOIN articles a ON a.id = r.id WHERE a.name = ? AND a.deleted = 0", (name,)
+            "SELECT r.raw FROM raws r JOIN articles a ON a.id = r.id WHERE a.name = ? AND a.deleted = 0",
+            (name,),
         )
         return decompress(rows[0][0]) if rows else None
 
@@ -263,7 +265,9 @@ class SqliteStore(Store):
             f"SELECT seq, deleted, {_COLUMNS.format(text='text')} FROM articles WHERE seq > ? ORDER BY seq LIMIT ?",
             (cursor, limit),
         )
-        changes = [Change(row[0], row[2], bool(row[1]), None if row[1] else row_article(*row[2:])) for row in rows]
+        changes = [
+            Change(row[0], row[2], bool(row[1]), None if row[1] else row_article(*row[2:])) for row in rows
+        ]
         return changes, (changes[-1].seq if changes else cursor)
 
     def search(self, query: str, lang: str | None = None, limit: int = 20) -> list[SearchHit]:

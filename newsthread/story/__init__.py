@@ -7,6 +7,7 @@ All of it is offline: pymorphy3/razdel/PyStemmer/natasha from the wheels, plus r
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import nullcontext
 from typing import Any
 
 from newsthread.model import Thread
@@ -33,8 +34,22 @@ def thread_language(thread: Thread) -> str:
     return "ru" if cyrillic > len(text) / 4 else "en"
 
 
+def _one_blas_thread():
+    """The matrices here are small: BLAS worker threads only spin and steal the other core."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def explain(thread: Thread) -> dict[str, Any]:
     """The thread's story. Also stored in `thread.story`."""
+    with _one_blas_thread():
+        return _explain(thread)
+
+
+def _explain(thread: Thread) -> dict[str, Any]:
     lang = thread_language(thread)
     articles = [a for a in thread.articles if a.lang in ("", lang, "und")] or list(thread.articles)
     summary = summarize(articles, lang)

@@ -14,6 +14,23 @@ _CACHE: weakref.WeakKeyDictionary[Article, dict[str, object]] = weakref.WeakKeyD
 # speaker labels of transcripts ("В.Путин:", "К.Токаев:") and dialogue dashes
 _SPEAKER_RE = re.compile(r"^(?:[А-ЯЁA-Z]\.\s?){1,2}[А-ЯЁA-Z][\w-]+:\s*")
 _LEADING_DASH_RE = re.compile(r"^[-–—]\s+")
+_ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+# datelines: "LOS ANGELES (Reuters) - ", "LONDON, Nov 1 — ", "INTERFAX.RU - ", "МОСКВА, 1 ноя — РИА Новости. "
+_DATELINE_RE = re.compile(
+    r"^(?:[A-ZА-ЯЁ][A-ZА-ЯЁ .'’-]{2,}?|[\w.-]+\.(?:ru|com|ua|kz|by|net|org|info))"
+    r"(?:,\s*[\w .]{1,25}?)?\s*(?:\([\w .]{2,20}\))?\s*(?:--|—|–|-)\s*"
+    r"(?:(?:РИА Новости|ТАСС|Интерфакс|Прайм|RT|Sputnik|Reuters|AFP|AP)\s*[.,]\s*)?"
+)
+_TASS_DATELINE_RE = re.compile(r"^[А-ЯЁA-Z][А-ЯЁA-Z .-]+,\s*\d{1,2}\s+\w+\.?\s*/\s*[^/]{2,20}/\.?\s*")
+
+
+def strip_dateline(text: str) -> str:
+    stripped = _TASS_DATELINE_RE.sub("", text, count=1)
+    if stripped == text:
+        stripped = _DATELINE_RE.sub("", text, count=1)
+    if stripped != text and stripped[:1].islower():
+        return text
+    return stripped or text
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +69,9 @@ def sentences(article: Article, lang: str, max_sentences: int | None = None) -> 
             result.append(Sentence(article.title.strip(), -1, -1, True))
         index = 0
         for p_index, paragraph in enumerate(body_paragraphs(article)):
+            paragraph = _ZERO_WIDTH_RE.sub("", paragraph)
             for text in split_sentences(" ".join(paragraph.split()), lang):
-                text = _LEADING_DASH_RE.sub("", _SPEAKER_RE.sub("", text)).strip()
+                text = strip_dateline(_LEADING_DASH_RE.sub("", _SPEAKER_RE.sub("", text)).strip())
                 if text:
                     result.append(Sentence(text, index, p_index))
                     index += 1

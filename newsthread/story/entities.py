@@ -16,10 +16,11 @@ from functools import lru_cache
 from newsthread.model import Article
 from newsthread.story.doc import cache, sentences, site_label
 from newsthread.story.gazetteer import CANONICAL, EN_TYPES, FIRST_NAMES, ORG_SUFFIXES, PERSON_TITLES
-from newsthread.story.text import ru_normal_name, ru_normal_phrase, ru_parses, tokenize
+from newsthread.story.text import ru_is_common_noun, ru_normal_phrase, ru_parses, ru_person_normal, tokenize
 
-LEAD_CHARS = 300  # of each article's body given to NER, after its title
-MAX_NER_ARTICLES = 8
+LEAD_CHARS = 240  # of each article's body given to NER, after its title
+MAX_NER_ARTICLES = 6
+MAX_CANDIDATES = 30  # entities whose mentions are counted over the full texts
 
 
 @lru_cache(maxsize=1)
@@ -42,10 +43,17 @@ def _lead_text(article: Article, lang: str) -> str:
 
 
 def _ru_normalise(text: str, kind: str) -> str:
-    words = text.split()
     if kind == "PER":
-        return " ".join(ru_normal_name(w) for w in words)
+        return ru_person_normal(text)
     return ru_normal_phrase(text)
+
+
+def _ru_clean_person(surface: str) -> str:
+    """Drop leading common nouns natasha sometimes takes in: "Американку Лору Херст" → "Лору Херст"."""
+    words = surface.split()
+    while len(words) > 1 and ru_is_common_noun(words[0]):
+        words = words[1:]
+    return " ".join(words)
 
 
 def ru_mentions(article: Article) -> list[tuple[str, str, str]]:
@@ -65,7 +73,11 @@ def ru_mentions_batch(articles: list[Article]) -> None:
         found: list[tuple[str, str, str]] = []
         for span in markup.spans:
             surface = text[span.start : span.stop].strip(" .,«»\"")
-            if len(surface) < 2 or "\n" in surface:
+            if span.type == "PER":
+                surface = _ru_clean_person(surface)
+                if " " not in surface and ru_is_common_noun(surface):
+                    continue  # "Жительницу", "Он": not a name
+            if len(surface) < 3 or "\n" in surface:
                 continue
             found.append((_ru_normalise(surface, span.type), span.type, surface))
         cache(article)["ner:ru"] = found
@@ -92,8 +104,19 @@ def _is_title_case(text: str) -> bool:
     return bool(caps) and sum(w[0].isupper() for w in caps) / len(caps) >= 0.7
 
 
+_GEO_WORDS = {
+    "north", "south", "east", "west", "northern", "southern", "eastern", "western", "central", "county", "road",
+    "street", "st", "avenue", "river", "mountain", "mountains", "mount", "lake", "island", "islands", "bay",
+    "valley", "park", "house", "hall", "square", "bridge", "beach", "airport", "station", "province", "state",
+    "region", "district", "coast", "sea", "ocean", "gulf", "canyon", "hill", "hills", "forest", "desert",
+    "peninsula", "strait", "heights", "village", "town", "borough", "hospital", "stadium", "arena", "palace",
+    "tower", "centre", "center", "county's", "springs", "falls", "harbour", "harbor", "port", "lane", "way",
+}  # fmt: skip
+_EN_ORG_EXTRA = {"brigade", "ambulance", "fire", "brexit", "times", "tv", "radio", "press", "media"}
+
+
 def _en_spans(text: str) -> list[tuple[str, str]]:
-    """(surface, type) of capitalised sequences in one sentence."""
+    """(surface, type) of capitalised sequences in one sentence; type "?" = a name of unknown kind."""
     tokens = tokenize(text)
     out = []
     i = 0
@@ -103,24 +126,31 @@ def _en_spans(text: str) -> list[tuple[str, str]]:
             i += 1
             continue
         j = i + 1
-        while j < len(tokens):
-            t = tokens[j]
-            if t.is_word and t.is_capitalized and t.low not in _SKIP_CAPS and tokens[j - 1].end + 1 >= t.start:
-                j += 1
-            elif (
-                t.low in _CONNECTORS
-                and j + 1 < len(tokens)
-                and tokens[j + 1].is_word
-                and tokens[j + 1].is_capitalized
-                and tokens[j + 1].low not in _SKIP_CAPS
-            ):
-                j += 2
-            else:
-                break
-        words = [t.text for t in tokens[i:j]]
-        surface = " ".join(words).replace(" & ", " & ")
-        surface = re.sub(r"[’']s$", "", surface)
+        if not _POSSESSIVE.search(tok.text):
+            while j < len(tokens):
+                t = tokens[j]
+                if t.is_word and t.is_capitalized and t.low not in _SKIP_CAPS and tokens[j - 1].end + 1 >= t.start:
+                    j += 1
+                    if _POSSESSIVE.search(t.text):
+                        break  # "Boris Johnson's Brexit": the possessive ends the name
+                elif (
+                    t.low in _CONNECTORS
+                    and j + 1 < len(tokens)
+                    and tokens[j + 1].is_word
+                    and tokens[j + 1].is_capitalized
+                    and tokens[j + 1].low not in _SKIP_CAPS
+                ):
+                    j += 2
+                else:
+                    break
+        words = [_POSSESSIVE.sub("", t.text) for t in tokens[i:j]]
         prev = tokens[i - 1].low.rstrip(".") if i > 0 else ""
+        # "Prime Minister Anna Berg", "Mayor Tomas Lind": the title is a cue, not part of the name
+        while len(words) > 1 and words[0].lower().rstrip(".") in PERSON_TITLES | {"prime", "vice"}:
+            prev = words[0].lower().rstrip(".")
+            words = words[1:]
+            i += 1
+        surface = " ".join(words)
         kind = _en_type(words, prev, tokens[j].low if j < len(tokens) else "", sentence_initial=i == 0)
         if kind:
             out.append((surface, kind))
@@ -128,25 +158,28 @@ def _en_spans(text: str) -> list[tuple[str, str]]:
     return out
 
 
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
 def _en_type(words: list[str], prev: str, nxt: str, sentence_initial: bool) -> str:
     low = " ".join(words).lower()
-    low = re.sub(r"[’']s$", "", low)
     if low in EN_TYPES:
         return EN_TYPES[low]
-    last = words[-1].lower().rstrip(".")
-    if last in ORG_SUFFIXES and len(words) > 1:
+    lows = [w.lower().rstrip(".") for w in words]
+    if len(words) > 1 and (lows[-1] in ORG_SUFFIXES or lows[-1] in _EN_ORG_EXTRA):
         return "ORG"
     if len(words) == 1 and words[0].isupper() and 2 <= len(words[0]) <= 6:
         return "ORG"
-    first = words[0].lower()
-    if prev in PERSON_TITLES:
+    if any(w in _GEO_WORDS for w in lows) or any(w in EN_TYPES and EN_TYPES[w] == "LOC" for w in lows):
+        return "LOC"
+    if prev in PERSON_TITLES and len(words) <= 3:
         return "PER"
-    if first in FIRST_NAMES and len(words) >= 2:
+    if lows[0] in FIRST_NAMES and 2 <= len(words) <= 3:
         return "PER"
-    if nxt in ("said", "says", "told", "added", "wrote", "tweeted") and len(words) >= 2:
+    if nxt in ("said", "says", "told", "added", "wrote", "tweeted") and 2 <= len(words) <= 3:
         return "PER"
-    if 2 <= len(words) <= 3 and all(w[0].isupper() and w[1:].islower() for w in words if len(w) > 1):
-        return "PER" if not sentence_initial or first in FIRST_NAMES else ""
+    if 2 <= len(words) <= 3 and all(w[:1].isupper() and w[1:].islower() for w in words if len(w) > 1):
+        return "" if sentence_initial else "?"
     if len(words) >= 2:
         return "ORG"
     return ""
@@ -174,6 +207,17 @@ def en_mentions(article: Article) -> list[tuple[str, str, str]]:
 # --- merging and counting ---------------------------------------------------------------------
 
 
+def _ru_surname(parts: list[str]) -> str:
+    """The surname of a Russian name: the word tagged Surn, else the first of "Фамилия Имя Отчество",
+    else the last word ("Владимир Путин", "В.Путин", "Путин" → путин)."""
+    for word in parts:
+        if any("Surn" in p.grammemes for p in ru_parses(word)[:2]):
+            return word
+    if len(parts) == 3 and any("Patr" in p.grammemes for p in ru_parses(parts[-1])[:2]):
+        return parts[0]
+    return parts[-1]
+
+
 def _merge_key(name: str, kind: str, lang: str, normal: str = "") -> str:
     low = re.sub(r"[’']s$", "", name.lower().replace("ё", "е"))
     if low in CANONICAL:
@@ -183,39 +227,46 @@ def _merge_key(name: str, kind: str, lang: str, normal: str = "") -> str:
     parts = [w for w in re.split(r"[\s.]+", low) if w]
     if not parts:
         return low
-    if kind == "PER":
-        parts = parts[-1:]  # "Владимир Путин", "В.Путин", "Путин": one person
-    if lang == "ru":
-        # inflected forms share a prefix: "Токаева", "Токаевым", "Токаев"
-        return kind + ":" + " ".join(w[:5] for w in parts)
+    if kind in ("PER", "?"):
+        kind = "PER"
+        if lang == "ru":
+            return kind + ":" + _ru_surname(parts)[:5]  # inflected forms share a prefix: Токаева, Токаевым
+        parts = parts[-1:]  # "Donald Trump", "Trump": one person
+        return kind + ":" + parts[0]
+    if lang == "ru" and normal:
+        return kind + ":" + normal.lower().replace("ё", "е")
     return kind + ":" + " ".join(parts)
 
 
-def _ru_person_name(surfaces: Counter[str]) -> str:
-    """The nominative of a Russian name from its inflected variants: per word, the shortest form
-    ("Касым-Жомартом Токаевым", "Касым-Жомарта Токаева", "Касым-Жомарт Токаев" → the last)."""
-    full = [s.split() for s in surfaces if "." not in s and all(len(w) > 1 for w in s.split())]
-    if not full:
-        return ""
-    width = max(len(words) for words in full)
-    rows = [words for words in full if len(words) == width]
-    name = []
-    for position in range(width):
-        variants = Counter()
-        for words in rows:
-            variants[words[position]] += surfaces[" ".join(words)] or 1
-        name.append(min(variants, key=lambda w: (len(w), -variants[w])))
-    return " ".join(name)
+@lru_cache(maxsize=20_000)
+def _mention_regex(forms: tuple[str, ...], lang: str) -> re.Pattern[str]:
+    """One regex for all written forms of an entity; the longest form wins at each place."""
+    bodies = sorted({_stem_body(f, lang) for f in forms}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(bodies) + r")(?!\w)")
 
 
-def _stem_pattern(name: str, lang: str) -> re.Pattern[str]:
+def _stem_body(name: str, lang: str) -> str:
     parts = []
     for word in name.split():
         w = re.escape(word)
         if lang == "ru" and len(word) > 4 and word[-1].lower() in "аяоеьйыиу":
             w = re.escape(word[:-1])
         parts.append(w + (r"\w{0,3}" if lang == "ru" else r"(?:['’]s)?"))
-    return re.compile(r"(?<!\w)" + r"[\s-]+".join(parts) + r"(?!\w)")
+    return r"[\s-]+".join(parts)
+
+
+def _resolve_unknown(key: str, names: Counter[str], text: str) -> str:
+    """A two-three word name without cues is a person when its last word also stands alone
+    ("Nigel Farage ... Farage said"): places and organisations are not cut that way."""
+    name = names.most_common(1)[0][0]
+    words = name.split()
+    last = words[-1]
+    if len(last) < 3:
+        return ""
+    total = len(re.findall(r"\b" + re.escape(last) + r"\b", text))
+    full = len(re.findall(re.escape(name), text))
+    alone = total - full
+    return "PER" if alone >= 1 else ""
 
 
 def thread_entities(articles: list[Article], lang: str, limit: int = 15) -> list[dict]:
@@ -239,20 +290,27 @@ def thread_entities(articles: list[Article], lang: str, limit: int = 15) -> list
     merged_votes, merged_names = votes, names
     texts = [(a, f"{a.title}\n{a.text}") for a in articles]
     out = []
-    for key, kinds in merged_votes.items():
+    all_text = "\n".join(text for _, text in texts) if lang == "en" else ""
+    ranked_keys = sorted(merged_votes, key=lambda k: -sum(merged_votes[k].values()))[:MAX_CANDIDATES]
+    for key in ranked_keys:
+        kinds = merged_votes[key]
         kind = kinds.most_common(1)[0][0]
+        if kind == "?":
+            kind = kinds.most_common(2)[1][0] if len(kinds) > 1 else _resolve_unknown(key, merged_names[key], all_text)
+            if not kind:
+                continue
         name = merged_names[key].most_common(1)[0][0]
         if lang == "ru" and kind == "PER":
-            name = _ru_person_name(surfaces[key]) or name
+            pool = merged_names[key]
+            name = max(pool, key=lambda n: ("." not in n, len(n.split()), pool[n], -len(n)))
         patterns[key] = list(set(patterns[key]) | set(surfaces[key]))
-        regexes = [_stem_pattern(p, lang) for p in set(patterns[key]) if p]
+        forms = {p for p in patterns[key] if p}
         if kind == "PER" and " " in name:
-            regexes.append(_stem_pattern(name.split()[-1], lang))
+            forms.add(name.split()[-1])  # the surname alone counts as a mention
+        regex = _mention_regex(tuple(sorted(forms)), lang)
         count, sources = 0, []
         for article, text in texts:
-            hits = 0
-            for rx in regexes:
-                hits = max(hits, len(rx.findall(text)))
+            hits = len(regex.findall(text))
             if hits:
                 count += hits
                 sources.append(article)

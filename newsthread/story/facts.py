@@ -47,6 +47,7 @@ CONCEPTS: dict[str, set[str]] = {
     "regions": {"регион", "субъект", "область", "region", "province"},
     "people": {"человек", "люди", "people", "person", "individual"},
     "length": {"граница", "протяжённость", "протяженность", "длина", "border", "length"},
+    "area": {"площадь", "area"},
     "price": {"цена", "стоимость", "price", "cost"},
     "budget": {"бюджет", "budget"},
     "salary": {"зарплата", "salary", "wage", "pay"},
@@ -65,7 +66,7 @@ _CONCEPT_OF = {word: name for name, members in CONCEPTS.items() for word in memb
 _COUNT_HEADS = {"число", "количество", "toll", "number", "total", "count", "tally"}
 
 EVENTS: dict[str, tuple[str, ...]] = {
-    "death": ("погиб", "гибел", "жертв", "умер", "смерт", "убит", "убил", "скончал", "kill", "dead", "die",
+    "death": ("погиб", "гибел", "жертв", "умер", "смерт", "убит", "убил", "скончал", "жизн", "kill", "dead", "die",
               "death", "fatal", "toll"),
     "injury": ("ранен", "ранил", "пострада", "госпитализ", "травм", "injur", "wound", "hurt", "hospitali"),
     "missing": ("пропа", "missing"),
@@ -73,6 +74,10 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "evacuation": ("эвакуир", "эвакуац", "evacuat"),
     "infection": ("зараж", "заболе", "инфицир", "infect"),
 }  # fmt: skip
+
+_EVENT_RE = re.compile("|".join(f"(?P<{event}>{'|'.join(stems)})" for event, stems in EVENTS.items()))
+
+_NAME_GRAMMEMES = frozenset({"Name", "Surn", "Patr", "Geox"})
 
 RU_PREPOSITIONS = {
     "в", "во", "на", "с", "со", "к", "ко", "по", "о", "об", "обо", "от", "до", "из", "изо", "у", "за", "над",
@@ -126,6 +131,7 @@ class Statement:
     event: str = ""
     role: str = ""
     geo: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()  # places of prepositional groups: "в США", "в Казахстане"
     years: frozenset[str] = frozenset()
     date: str = ""
     in_lead: bool = False
@@ -216,6 +222,7 @@ class _Head:
     inherit: int = -1  # index of an earlier quantity whose head is reused
     override: tuple[int, ...] = ()  # qualifier words of an elliptic clause ("казахстанские")
     extra: tuple[int, int] = (-1, -1)  # antecedent of "которой" to add to the phrase
+    places: tuple[int, ...] = ()  # tokens of prepositional groups skipped on the way ("в Казахстане")
 
 
 def _group_ru(s: _Sentence, h: int, limit: int) -> tuple[int, int]:
@@ -265,6 +272,7 @@ def _antecedent_ru(s: _Sentence, pronoun: int) -> tuple[int, int] | None:
 def _head_ru(s: _Sentence, q: Quantity, qi: int) -> _Head | None:
     k = q.start - 1
     orphans: list[int] = []
+    places: list[int] = []
     extra = (-1, -1)
     content = False  # a free noun or a verb seen in this clause
     fallback = -1
@@ -281,7 +289,7 @@ def _head_ru(s: _Sentence, q: Quantity, qi: int) -> _Head | None:
             if word == "," and not content:
                 prev = _previous_quantity(s, qi)
                 if prev is not None:
-                    return _Head(-1, -1, -1, inherit=prev, override=tuple(orphans))
+                    return _Head(-1, -1, -1, inherit=prev, override=tuple(orphans), places=tuple(places))
             break
         if word in _APPOSITION:
             k -= 1
@@ -301,18 +309,27 @@ def _head_ru(s: _Sentence, q: Quantity, qi: int) -> _Head | None:
                 extra = antecedent
             k -= 1
             continue
+        if top.pos == "NOUN" and (
+            _NAME_GRAMMEMES & top.grammemes or q.kind in ("money", "percent") and "anim" in top.grammemes
+        ):
+            k -= 1  # a person or a place is not what a sum of money counts
+            continue
         if top.pos == "NOUN" and "Abbr" not in top.grammemes or (top.pos == "NOUN" and s.tokens[k].is_capitalized):
             # a prepositional group is skipped whole
             j = k - 1
             while j >= 0 and s.is_adj(j):
                 j -= 1
             if j >= 0 and s.is_prep(j):
+                places.extend(range(j + 1, k + 1))
                 k = j - 1
                 continue
             if s.is_nominative_noun(k) and s.owner[k] < 0:
+                if j >= 0 and s.is_noun(j) and ru_has(word, "NOUN", "gent") and s.owner[j] < 0:
+                    k = j  # "площадь возгорания": a genitive attribute; its head is to the left
+                    continue
                 start, end = _group_ru(s, k, q.start)
                 start = min(start, j + 1)
-                return _Head(start, end, k, override=tuple(orphans), extra=extra)
+                return _Head(start, end, k, override=tuple(orphans), extra=extra, places=tuple(places))
             if fallback < 0:
                 fallback = k
             content = True
@@ -329,7 +346,7 @@ def _head_ru(s: _Sentence, q: Quantity, qi: int) -> _Head | None:
         k -= 1
     if fallback >= 0:
         start, end = _group_ru(s, fallback, q.start)
-        return _Head(start, end, fallback, override=tuple(orphans))
+        return _Head(start, end, fallback, override=tuple(orphans), places=tuple(places))
     return None
 
 
@@ -404,10 +421,12 @@ def _head_en(s: _Sentence, q: Quantity, qi: int) -> _Head | None:
         if word in _APPOSITION:
             k -= 1
             continue
-        if word in STOPWORDS_EN or word in _EN_SKIP or _looks_like_en_verb(word):
+        if word in STOPWORDS_EN or word in _EN_SKIP or _looks_like_en_verb(word) or word.endswith("ly"):
             content = content or _looks_like_en_verb(word)
             k -= 1
             continue
+        if q.start - k > 7:
+            return None
         # proper names inside a clause ("between Russia and Kazakhstan") are qualifiers, not heads
         sentence_initial = k == 0
         if tok.is_capitalized and not sentence_initial:
@@ -439,11 +458,11 @@ def _event(s: _Sentence, q: Quantity) -> str:
         word = s.low(k)
         if not s.tokens[k].is_word or len(word) < 3:
             continue
-        for event, stems in EVENTS.items():
-            if any(word.startswith(stem) for stem in stems):
-                dist = abs(k - q.num_start) - (0.5 if k > q.num_start else 0)
-                if dist < best_dist:
-                    best, best_dist = event, dist
+        match = _EVENT_RE.match(word)
+        if match:
+            dist = abs(k - q.num_start) - (0.5 if k > q.num_start else 0)
+            if dist < best_dist:
+                best, best_dist = match.lastgroup or "", dist
     if best == "infection" and q.kind not in ("people", "count"):
         return ""
     return best
@@ -482,6 +501,8 @@ def _role(s: _Sentence, q: Quantity) -> str:
         before = k - 1 - (s.low(k - 1) == "out")
         if before < 0 or s.tokens[before].text in (",", ";", ":") or s.tokens[before].is_number:
             return "total"
+    if s.low(q.start - 1) in ("ещё", "еще", "другие", "других", "остальные", "остальных", "another", "other", "additional"):
+        return "part"
     for words in _PART_MARKERS:
         n = len(words)
         for back in range(1, 4):
@@ -498,18 +519,36 @@ def _concept(lemmas: list[str]) -> str:
     return lemmas[0] if lemmas else ""
 
 
+_RELATIVE_YEARS = {
+    "ru": [(re.compile(r"в прошлом году|прошлогодн|в минувшем году", re.I), -1),
+           (re.compile(r"в этом году|в текущем году|нынешн\w+ год", re.I), 0),
+           (re.compile(r"в позапрошлом году", re.I), -2)],
+    "en": [(re.compile(r"\blast year\b|\blast year's\b", re.I), -1), (re.compile(r"\bthis year\b", re.I), 0),
+           (re.compile(r"\btwo years ago\b", re.I), -2)],
+}  # fmt: skip
+
+
+def _sentence_years(s: _Sentence, published_year: int | None) -> frozenset[str]:
+    years = {q.date.split("/")[0] for q in s.quantities if q.kind == "date" and q.unit == "year" and q.date}
+    years |= {q.date[:4] for q in s.quantities if q.kind == "date" and q.unit == "date" and q.date[:1] != "-"}
+    if published_year:
+        for pattern, delta in _RELATIVE_YEARS["ru" if s.lang == "ru" else "en"]:
+            if pattern.search(s.text):
+                years.add(str(published_year + delta))
+    return frozenset(years)
+
+
 def _analyse(article: Article, lang: str, index: int) -> list[Statement]:
     out: list[Statement] = []
+    published_year = article.published.year if article.published else None
     for sent in sentences(article, lang):
         text = sent.text
-        if not any(ch.isdigit() for ch in text) and not _may_have_word_numbers(text, lang):
+        if not _DIGIT_RE.search(text) and not _may_have_word_numbers(text, lang):
             continue
         s = _Sentence(text, lang)
         if not s.quantities:
             continue
-        years = frozenset(
-            q.date.split("/")[0] for q in s.quantities if q.kind == "date" and q.unit == "year" and q.date
-        )
+        years = _sentence_years(s, published_year)
         heads: dict[int, tuple[str, str, str, set[str], str]] = {}
         for qi, q in enumerate(s.quantities):
             statement = _statement(s, q, qi, heads, article, (index, sent.index), years)
@@ -531,6 +570,9 @@ _WORD_NUMBER_RE = {
         re.IGNORECASE,
     ),
 }
+
+
+_DIGIT_RE = re.compile(r"\d")
 
 
 def _may_have_word_numbers(text: str, lang: str) -> bool:
@@ -556,6 +598,7 @@ def _statement(
     geo: set[str] = set()
     lemmas: list[str] = []
     kind = q.kind
+    head: _Head | None = None
     if q.noun_head >= 0:
         counts = s.span(q.noun_start, q.noun_end)
         head_lemma = s.lemma(q.noun_head)
@@ -610,14 +653,22 @@ def _statement(
                 return None
             kind = "people" if concept in ("dead", "injured", "people") else "count"
         heads[qi] = (counts, head_lemma, concept, geo, head_word)
-    event = _event(s, q)
+    places: set[str] = set()
+    if q.noun_head < 0 and head is not None and head.places:
+        places = _geo(s, range(min(head.places), max(head.places) + 1))
+    event = _event(s, q) if kind in ("people", "count") else ""
+    if kind == "count" and concept not in ("dead", "injured", "people") and event in ("death", "injury"):
+        event = ""  # "40,000 homes" near "killing": the homes were not killed
     if event in ("death", "injury", "missing") and concept in ("dead", "injured", "people", ""):
         concept = "people"
-    elif concept in ("dead", "injured"):
+    elif concept in ("dead", "injured") and kind in ("people", "count"):
         event = event or ("death" if concept == "dead" else "injury")
         concept = "people"
     if kind in ("count", "people") and q.value < 3 and not event:
         return None  # "двух стран", "two sides": not a fact worth listing
+    if q.noun_head < 0 and not q.unit and head is not None and 0 <= head.start < q.start:
+        if q.end - head.start <= 12:  # a bare number reads with its head: "the death toll ... rose to 15"
+            surface = s.span(head.start, q.end)
     unit = q.unit or ("people" if kind == "people" else "count")
     if kind == "people":
         unit = "people"
@@ -638,6 +689,7 @@ def _statement(
         event=event,
         role=_role(s, q),
         geo=frozenset(geo),
+        places=frozenset(places),
         years=years,
     )
 
@@ -651,6 +703,21 @@ _EN_PERSON = {
 }  # fmt: skip
 
 
+_RU_PERSON = {
+    "человек", "люди", "житель", "гражданин", "ребенок", "ребёнок", "дети", "мужчина", "женщина", "девушка",
+    "парень", "девочка", "мальчик", "подросток", "солдат", "военный", "военнослужащий", "сотрудник",
+    "полицейский", "пассажир", "студент", "школьник", "пациент", "врач", "участник", "представитель",
+    "депутат", "сенатор", "чиновник", "член", "заложник", "беженец", "мигрант", "турист", "болельщик",
+    "зритель", "фигурант", "подозреваемый", "обвиняемый", "задержанный", "погибший", "пострадавший", "раненый",
+    "умерший", "заболевший", "инфицированный", "осужденный", "пропавший", "эвакуированный", "госпитализированный",
+    "спасатель", "пожарный", "горняк", "шахтер", "рабочий", "работник", "специалист", "эксперт", "учёный",
+    "ученый", "журналист", "волонтер", "доброволец", "кандидат", "избиратель", "житель", "россиянин",
+    "американец", "украинец", "иностранец", "жертва", "сослуживец", "срочник", "боевик", "игрок", "спортсмен",
+    "делегат", "гость", "покупатель", "клиент", "пенсионер", "учитель", "преподаватель", "медик", "семья",
+}  # fmt: skip
+_RU_PERSON_SUFFIXES = ("тель", "ник", "щик", "чик", "ист", "анин", "янин", "ант", "ент", "ец")
+
+
 def _is_person(s: _Sentence, k: int) -> bool:
     word = s.low(k)
     if s.lang == "ru":
@@ -658,9 +725,10 @@ def _is_person(s: _Sentence, k: int) -> bool:
         if not parses:
             return False
         top = parses[0]
-        if top.pos == "NOUN":
-            return "anim" in top.grammemes and top.lemma not in ("субъект",)
-        return top.pos in ("ADJF", "PRTF")  # substantivised: погибших, пострадавших
+        lemma = top.lemma.replace("ё", "е")
+        if any(p.lemma.replace("ё", "е") in _RU_PERSON for p in parses[:3]):
+            return True
+        return top.pos == "NOUN" and "anim" in top.grammemes and lemma.endswith(_RU_PERSON_SUFFIXES)
     return en_lemma(word) in _EN_PERSON
 
 
@@ -684,6 +752,8 @@ def article_statements(article: Article, lang: str, index: int) -> list[Statemen
 
 def _compatible_context(a: Statement, b: Statement) -> bool:
     if a.geo and b.geo and not (a.geo & b.geo):
+        return False
+    if a.places and b.places and not (a.places & b.places):
         return False
     return not (a.years and b.years and not (a.years & b.years))
 
@@ -729,13 +799,19 @@ def _fact_score(fact: Fact) -> float:
         score += 1.0
     if any(s.in_lead for s in fact.statements):
         score += 1.0
-    if st.kind == "date" and st.date.startswith("--"):
-        score -= 0.5
+    if st.kind == "date":
+        score = 0.6 * n + (0.5 if st.date[:1] != "-" and len(st.date) > 4 else 0.0)
+    if st.kind == "duration":
+        score -= 1.0
     return score
 
 
+# weather, ages, durations and scores legitimately differ by place and time
+_NOT_COMPARED = {"date", "duration", "score", "speed", "temperature"}
+
+
 def _comparable(a: Statement, b: Statement, geo_split: bool = False) -> bool:
-    if a.kind == "date" or b.kind == "date" or a.kind in ("duration", "score") or not a.concept:
+    if a.kind in _NOT_COMPARED or b.kind in _NOT_COMPARED or not a.concept:
         return False
     if a.key != b.key or a.role == "part" or b.role == "part":
         return False
@@ -757,17 +833,31 @@ def _geo_split(group: list[Fact]) -> bool:
     return any(not (a & b) for i, a in enumerate(geos) for b in geos[i + 1 :])
 
 
-def disagreements(facts: list[Fact]) -> list[dict[str, list[Fact]]]:
-    """Groups of facts about one quantity whose values cannot all be true at once."""
+def _multi_voice(article: Article) -> bool:
+    """A transcript records several speakers: its own figures may disagree with each other."""
+    return article.source_format == "transcript"
+
+
+def _single_voice_articles(fact: Fact) -> set[str]:
+    return {st.article.name for st in fact.statements if not _multi_voice(st.article)}
+
+
+def disagreements(facts: list[Fact]) -> list[dict]:
+    """Groups of facts about one quantity whose values cannot all be true at once.
+
+    Besides the interval test, a pair is not a disagreement when one (single-voice) article
+    states both values, or when the two sides share a third figure of the same group: then the
+    group counts several things ("five of the seven soldiers"). A group whose inconsistent
+    values number four or more is dropped for the same reason ("20 or 200 candidates... 409...").
+    """
     by_key: dict[tuple[str, str, str, str], list[Fact]] = defaultdict(list)
     for fact in facts:
-        if fact.first.kind != "date":
+        if fact.first.kind not in _NOT_COMPARED:
             by_key[fact.first.key].append(fact)
     found = []
     for key, group in by_key.items():
         if len(group) < 2:
             continue
-        # union-find over conflicting pairs
         parent = list(range(len(group)))
 
         def find(x: int) -> int:
@@ -778,8 +868,13 @@ def disagreements(facts: list[Fact]) -> list[dict[str, list[Fact]]]:
 
         conflicted: set[int] = set()
         split = _geo_split(group)
+        voices = [_single_voice_articles(f) for f in group]
         for i in range(len(group)):
             for j in range(i + 1, len(group)):
+                if voices[i] & voices[j]:
+                    continue
+                if any(k not in (i, j) and voices[k] & voices[i] and voices[k] & voices[j] for k in range(len(group))):
+                    continue
                 if _conflict(group[i], group[j], split):
                     parent[find(i)] = find(j)
                     conflicted.update((i, j))
@@ -788,9 +883,12 @@ def disagreements(facts: list[Fact]) -> list[dict[str, list[Fact]]]:
             clusters[find(i)].append(i)
         for members in clusters.values():
             facts_in = [group[i] for i in members]
+            values = sorted({f.first.value for f in facts_in})
+            if len(values) >= 4:
+                continue
             # statements consistent with a conflicting one join the side-by-side view
             for i, fact in enumerate(group):
-                if i in members:
+                if i in members or any(voices[i] & voices[m] for m in members):
                     continue
                 if any(_comparable(fact.first, other.first, split) for other in facts_in):
                     facts_in.append(fact)
@@ -801,11 +899,25 @@ def disagreements(facts: list[Fact]) -> list[dict[str, list[Fact]]]:
 def _conflict(a: Fact, b: Fact, geo_split: bool) -> bool:
     for x in a.statements:
         for y in b.statements:
-            if not _comparable(x, y, geo_split) or _overlap(x, y):
-                continue
-            if len({x.article.name, y.article.name} | {s.article.name for s in a.statements + b.statements}) >= 2:
+            if _comparable(x, y, geo_split) and not _overlap(x, y):
                 return True
     return False
+
+
+def _evolving(facts_in: list[Fact]) -> bool:
+    """Do the figures only grow (or only shrink) with publication time? Then it is an update."""
+    points = []
+    for fact in facts_in:
+        times = [st.article.timestamp for st in fact.statements if st.article.timestamp]
+        if not times:
+            return False
+        points.append((min(times), max(times), fact.first.value))
+    points.sort()
+    for (a0, a1, av), (b0, _, bv) in zip(points, points[1:], strict=False):
+        if b0 <= a1 or av == bv:
+            return False
+    values = [v for _, _, v in points]
+    return values == sorted(values) or values == sorted(values, reverse=True)
 
 
 # --- JSON -------------------------------------------------------------------------------------
@@ -852,14 +964,23 @@ def _bound(x: float) -> float | int | None:
     return None if math.isinf(x) else _number(x)
 
 
+_EVENT_LABELS = {
+    "ru": {"death": "погибшие", "injury": "пострадавшие", "missing": "пропавшие без вести", "arrest": "задержанные",
+           "evacuation": "эвакуированные", "infection": "заболевшие"},
+    "en": {"death": "people killed", "injury": "people injured", "missing": "people missing",
+           "arrest": "people arrested", "evacuation": "people evacuated", "infection": "people infected"},
+}  # fmt: skip
+
+
 def _about(st: Statement) -> str:
     if st.kind == "date":
         return "date"
+    if st.kind == "people" and st.event:
+        lang = "ru" if re.search(r"[а-яё]", st.sentence, re.IGNORECASE) else "en"
+        return _EVENT_LABELS[lang].get(st.event, st.event)
     what = st.counts or st.head or st.concept
     unit = {"count": "", "people": "people"}.get(st.unit, st.unit)
     label = what if not unit or unit in what else f"{what}, {unit}"
-    if st.event:
-        label = f"{label} ({st.event})"
     return label
 
 
@@ -888,6 +1009,9 @@ def thread_facts(articles: list[Article], lang: str, limit: int = 20) -> tuple[l
                     "counts": st.counts,
                     "sources": sites,
                     "articles": names,
+                    "published": min(
+                        (a.published.isoformat() for a in fact.articles if a.published), default=None
+                    ),
                     "quote": _quote(st.sentence),
                 }
             )
@@ -899,6 +1023,7 @@ def thread_facts(articles: list[Article], lang: str, limit: int = 20) -> tuple[l
                 "kind": first.kind,
                 "statements": statements_json,
                 "n_sources": len({n for s in statements_json for n in s["articles"]}),
+                "evolving": _evolving(facts_in),
             }
         )
     found.sort(key=lambda d: (-d["n_sources"], -len(d["statements"])))

@@ -72,7 +72,7 @@ EN_UNITS = {
     "hectare": ("ha", "area"), "acre": ("acres", "area"),
     "ton": ("t", "weight"), "tonne": ("t", "weight"), "kg": ("kg", "weight"), "kilogram": ("kg", "weight"),
     "lb": ("lb", "weight"), "barrel": ("bbl", "volume"), "litre": ("l", "volume"), "liter": ("l", "volume"),
-    "degree": ("°", "temperature"),
+    "degree": ("°", "temperature"), "mph": ("mph", "speed"), "kph": ("km/h", "speed"), "knot": ("kn", "speed"),
     "year": ("years", "duration"), "month": ("months", "duration"), "week": ("weeks", "duration"),
     "day": ("days", "duration"), "hour": ("hours", "duration"), "minute": ("minutes", "duration"),
 }  # fmt: skip
@@ -114,11 +114,27 @@ EN_MARKERS: list[tuple[tuple[str, ...], str]] = [
     (("under",), "less"), (("below",), "less"), (("above",), "more"), (("estimated",), "approx"),
 ]  # fmt: skip
 
+def _marker_index(markers: list[tuple[tuple[str, ...], str]]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for words, kind in markers:
+        index.setdefault(words[-1], []).append((words, kind))
+    return index  # longest first within each list, as in the source lists
+
+
+_RU_MARKER_INDEX = _marker_index(RU_MARKERS)
+_EN_MARKER_INDEX = _marker_index(EN_MARKERS)
+
 YEAR_PREPOSITIONS = {"в", "с", "по", "к", "до", "на", "от", "in", "since", "by", "until", "from", "of", "between", "and", "и", "—", "–"}
 NOT_COUNTED = {
     "раз", "место", "номер", "процент", "час", "раза", "time", "times", "place", "th", "st", "nd", "rd",
     "per", "из", "от", "of", "out",
 }  # fmt: skip
+_RU_CURRENCY_ADJ = {
+    "швейц": {"CHF": "CHF"}, "белор": {"RUB": "BYN"}, "амери": {"USD": "USD"}, "канад": {"USD": "CAD"},
+    "австр": {"USD": "AUD"}, "гонко": {"USD": "HKD"}, "новых": {}, "украи": {}, "китай": {}, "японс": {},
+    "британ": {}, "турец": {}, "индий": {"INR": "INR"},
+}
+_MARKER_PREPOSITIONS = {"в", "на", "до", "с", "in", "at", "to", "by", "of"}
 _RU_ABBREVIATIONS = {"тыс", "млн", "млрд", "трлн", "долл", "руб", "км", "кг", "см", "грн", "кв", "м", "г", "мин", "ч", "сек"}
 _GAP_SPACES = {" ", "\xa0", "\u202f", "\u2009"}
 _NUM_RE = re.compile(r"^\d+(?:[.,]\d+)*$")
@@ -280,13 +296,22 @@ class _Scanner:
 
     # -- markers --
     def marker_before(self, i: int) -> tuple[str, str, int]:
-        markers = RU_MARKERS if self.lang == "ru" else EN_MARKERS
-        for words, kind in markers:
-            n = len(words)
-            if i - n < 0:
+        """An approximate marker right before token i ("почти", "more than"), also across one
+        preposition ("более чем в 100 странах") and with negation ("не превысил" = at most)."""
+        index = _RU_MARKER_INDEX if self.lang == "ru" else _EN_MARKER_INDEX
+        for end in (i, i - 1):
+            if end != i and self.low(end) not in _MARKER_PREPOSITIONS:
                 continue
-            if tuple(self.low(k) for k in range(i - n, i)) == words:
-                return kind, " ".join(self.t[k].text for k in range(i - n, i)), i - n
+            for words, kind in index.get(self.low(end - 1), ()):
+                n = len(words)
+                if end - n < 0:
+                    continue
+                if tuple(self.low(k) for k in range(end - n, end)) == words:
+                    start = end - n
+                    if self.low(start - 1) in ("не", "not", "never") and kind in ("more", "atleast", "less"):
+                        kind = "atmost" if kind != "less" else "atleast"
+                        start -= 1
+                    return kind, " ".join(self.t[k].text for k in range(start, i)), start
         return "", "", i
 
     # -- multipliers and units --
@@ -330,6 +355,10 @@ class _Scanner:
                     while end < len(t) and self.low(end) in (".", "п"):
                         end += 1
                     return "pp", "percent", end
+            if j + 1 < len(t) and word[:5] in _RU_CURRENCY_ADJ and ru_has(word, "ADJF"):
+                unit, kind, end = self.unit_at(j + 1)
+                if kind == "money":
+                    return _RU_CURRENCY_ADJ[word[:5]].get(unit, unit), kind, end
             candidates = [word] + [p.lemma for p in ru_parses(word) if p.pos in ("NOUN", "")]
             for cand in candidates:
                 if cand in RU_UNITS:
@@ -417,8 +446,8 @@ class _Scanner:
             k += 1
             if not t[k - 1].is_capitalized and k < len(t) and t[k].is_capitalized:
                 break
-        if head < 0:
-            return -1, -1, -1
+        if head < 0 or t[head].is_capitalized:
+            return -1, -1, -1  # "11 Pro", "2016 EU": a name, not a counted noun
         return j, head + 1, head
 
     # -- dates --
@@ -447,8 +476,8 @@ class _Scanner:
                 if p.lemma in RU_MONTHS and p.pos == "NOUN":
                     month = RU_MONTHS[p.lemma]
                     break
-        elif month_word in months and t[j].is_capitalized:
-            month = months[month_word]
+        elif re.sub(r"['’]s$", "", month_word) in months and t[j].is_capitalized:
+            month = months[re.sub(r"['’]s$", "", month_word)]
         if month is None:
             return None
         year, end = self._year_after(j + 1)
@@ -461,7 +490,7 @@ class _Scanner:
             end = k + 1
             if self.low(end) in ("года", "год", "году", "г"):
                 end += 1
-                if self.low(end) == ".":
+                if self.low(end - 1) == "г" and self.low(end) == ".":
                     end += 1
             return int(t[k].text), end
         return None, j
@@ -478,11 +507,15 @@ class _Scanner:
         year_word = nxt in ("год", "года", "году", "годом", "годы", "годах", "г", "гг", "year", "years")
         if year_word:
             end += 1
-            if self.low(end) == ".":
+            if nxt in ("г", "гг") and self.low(end) == ".":
                 end += 1
         elif prev not in YEAR_PREPOSITIONS and not (self.lang == "en" and prev in EN_MONTHS):
             if end < len(self.t) and self.t[end].is_word:
-                return None  # "2019 people": a count, not a year
+                following = self.t[end]
+                if self.lang == "ru" or not following.is_capitalized and (
+                    following.low.endswith("s") or following.low == "people"
+                ):
+                    return None  # "2019 people": a count, not a year
             if prev and prev[0].isdigit():
                 return None
         return Quantity(i, end, i, value, value, value, "year", "date", date=f"{int(value):04d}")
@@ -503,6 +536,11 @@ _EN_VERB_WORDS = {
     "cost", "costs", "paid", "pay", "raised", "jumped", "topped", "exceeded", "amounted", "worth", "spent",
     "won", "lost", "made", "make", "received", "got", "said", "says", "say", "died", "die", "killed",
     "injured", "wounded", "left", "took", "gave", "signed", "sign", "rise", "fall", "rises", "falls",
+    "risen", "fallen", "felt", "thought", "told", "became", "kept", "held", "brought", "began", "showed",
+    "heard", "ran", "met", "sent", "built", "drew", "wrote", "sat", "put", "cut", "let", "bought", "sold",
+    "led", "meant", "think", "believe", "want", "expect", "agree", "agrees", "thinks", "wants", "believes",
+    "expects", "shows", "show", "remain", "remains", "become", "becomes", "stand", "went", "came", "saw",
+    "found", "find", "finds", "give", "gives", "take", "takes", "goes", "go", "come", "comes",
 }  # fmt: skip
 _EN_NOUN_ING = {"building", "meeting", "wedding", "funding", "spending", "training", "hearing", "housing", "ceiling"}
 
@@ -518,12 +556,33 @@ def _looks_like_en_verb(word: str) -> bool:
 # --- the scanner ------------------------------------------------------------------------------
 
 
+# words that can start a quantity: number words and (English) month names
+_RU_STARTER = re.compile(
+    r"(?:дв[аеоу]|тр[иеёо]|четыр|пят|шест|сем|восем|девят|десят|одиннадц|двенадц|тринадц|четырнадц|"
+    r"пятнадц|шестнадц|семнадц|восемнадц|девятнадц|двадцат|тридцат|сорок|пятьдесят|шестьдесят|семьдесят|"
+    r"восемьдесят|девяност|сто|ста|сот|двухсот|трехсот|трёхсот|четырехсот|полтор|двое|трое|четверо|пятеро|"
+    r"шестеро|семеро|восьмеро|девятеро|десятеро|двух|трех|трёх|четырех|четырёх|один|одн)"
+)
+_EN_STARTER = re.compile(
+    r"(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|dozen|one|"
+    r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+)
+
+
 def scan(tokens: list[Token], lang: str, sentence: str, base: int = 0) -> list[Quantity]:
     """All quantities in one sentence's tokens, left to right, non-overlapping."""
     sc = _Scanner(tokens, lang, sentence, base)
     out: list[Quantity] = []
     i, n = 0, len(tokens)
+    starter = _RU_STARTER if lang == "ru" else _EN_STARTER
     while i < n:
+        tok = tokens[i]
+        if not (tok.is_number or tok.text in CURRENCY_SIGNS or tok.text in ("US", "A", "C")) and not (
+            tok.is_word and starter.match(tok.low)
+        ):
+            i += 1
+            continue
         q = _quantity_at(sc, i)
         if q is None:
             i += 1
@@ -561,7 +620,6 @@ def _quantity_at(sc: _Scanner, i: int) -> Quantity | None:
     t = sc.t
     date = sc.date_at(i)
     if date is not None:
-        kind, text, start = sc.marker_before(i)
         return date
     currency = ""
     num_i = i
@@ -609,6 +667,10 @@ def _quantity_at(sc: _Scanner, i: int) -> Quantity | None:
             return None  # a score or a code: "3-1", "2019-2"
     attached = end < len(t) and _adjacent(t[end - 1], t[end])
     mult, end2 = sc.multiplier_at(end, attached, bool(currency))
+    if attached and t[end].is_word and end2 == end and not is_word:
+        unit_probe = sc.unit_at(end)[0]
+        if not unit_probe:
+            return None  # 4K, 5G, 3D: a code, not a quantity
     has_mult = mult != 1.0
     value *= mult
     step *= mult
@@ -633,8 +695,8 @@ def _quantity_at(sc: _Scanner, i: int) -> Quantity | None:
                 j = total_of[2]
         noun = sc.counted_noun(j)
         if noun[0] < 0:
-            if not has_mult:
-                return None  # a bare number: no unit, nothing counted
+            # a bare number ("число погибших достигло пяти", "the toll rose to 15"): kept with no unit;
+            # facts keeps it only when a counting head ("число", "toll") says what it counts
             kind, unit = "count", ""
         else:
             kind, unit = "count", "count"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 
 from newsthread.model import Article
 from newsthread.story.doc import cache, site_label
@@ -53,11 +54,17 @@ def _names(article: Article) -> list[str]:
     return names
 
 
+@lru_cache(maxsize=20_000)
+def _name_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w.])" + re.escape(name) + r"(?![\w])", re.IGNORECASE)
+
+
 def _mention_weight(text: str, name: str) -> tuple[float, str]:
     """Strongest attribution of `name` in text: (weight, the phrase)."""
     best, phrase = 0.0, ""
-    pattern = re.compile(r"(?<![\w.])" + re.escape(name) + r"(?![\w])", re.IGNORECASE)
-    for match in pattern.finditer(text):
+    if name.lower() not in text.lower():
+        return best, phrase
+    for match in _name_pattern(name).finditer(text):
         before = text[max(0, match.start() - 60) : match.start()]
         if _ATTRIBUTION.search(before):
             weight = 1.0

@@ -39,12 +39,14 @@ _FIRST_PERSON = {
 _DEPENDENT_START = {
     "ru": re.compile(
         r"(поэтому|также|кроме того|при этом|однако|но|и|а|он|она|они|оно|это|этот|эта|эти|там|тогда|"
-        r"впрочем|между тем|в свою очередь|в то же время|помимо этого|к тому же|ранее|напомним)(?!\w)",
+        r"впрочем|между тем|в свою очередь|в то же время|помимо этого|к тому же|ранее|напомним|например|"
+        r"так|тем не менее|кстати|более того|по его|по ее|по её|по их|его|ее|её|их|такой|такие)(?!\w)",
         re.IGNORECASE,
     ),
     "en": re.compile(
         r"(however|but|and|also|he|she|they|it|this|that|these|those|there|then|meanwhile|moreover|"
-        r"in addition|earlier|still|yet|so)(?!\w)",
+        r"in addition|earlier|still|yet|so|for example|his|her|their|its|such|instead|though|although|another|"
+        r"other|others|both)(?!\w)",
         re.IGNORECASE,
     ),
 }

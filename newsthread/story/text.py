@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import Stemmer
 from razdel import sentenize
@@ -20,8 +21,7 @@ _CYRILLIC_RE = re.compile(r"[а-яё]", re.IGNORECASE)
 _LATIN_RE = re.compile(r"[a-z]", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     text: str
     start: int
     end: int
@@ -47,9 +47,12 @@ def tokenize(text: str) -> list[Token]:
     return [Token(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
 
 
+_WORD_RE = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", re.UNICODE)
+
+
 def words(text: str) -> list[str]:
     """Lower-cased word tokens (no numbers, no punctuation)."""
-    return [m.group().lower() for m in _TOKEN_RE.finditer(text) if m.group()[0].isalpha()]
+    return _WORD_RE.findall(text.lower())
 
 
 # --- sentences -------------------------------------------------------------------------------
@@ -142,8 +145,8 @@ def ru_normal_name(word: str) -> str:
     """Nominative form of a proper-name word, keeping its capitalisation ("Омске" → "Омск")."""
     low = word.lower()
     parses = _morph().parse(low)[:6]
-    if not parses:
-        return word
+    if not parses or not _morph().word_is_known(low):
+        return word  # an unknown (often foreign) name: pymorphy would only guess its ending
     named = [p for p in parses if {"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"} & set(p.tag.grammemes)]
     pool = named or parses[:1]
     if any("nomn" in p.tag for p in pool):
@@ -211,6 +214,7 @@ STOPWORDS_EN = set(
     myself no nor not now of off on once only or other our ours out over own same she should so some such
     than that the their theirs them themselves then there these they this those through to too under until
     up very was we were what when where which while who whom why will with would you your yours also said
+    without within across around among off onto toward towards upon despite unless whether
     says say told tells according new one two three year years last first since may might must us its
     it's per via amid upon like get got""".split()
 )
@@ -242,7 +246,7 @@ def ru_normal_phrase(phrase: str) -> str:
     morph = _morph()
     parsed = [morph.parse(w.lower()) for w in words_]
     head = next((k for k, ps in enumerate(parsed) if ps and ps[0].tag.POS == "NOUN"), None)
-    if head is None:
+    if head is None or not morph.word_is_known(words_[head].lower()):
         return phrase
     noun = parsed[head][0]
     number = "plur" if "plur" in noun.tag and "Pltm" not in noun.tag else "sing"
@@ -260,3 +264,44 @@ def ru_normal_phrase(phrase: str) -> str:
         if form:
             out[k] = _match_case(form.word, words_[k])
     return " ".join(out)
+
+
+_PERSON_GRAMMEMES = {"Name", "Surn", "Patr"}
+
+
+@lru_cache(maxsize=50_000)
+def ru_person_normal(name: str) -> str:
+    """Nominative of a Russian person name, surname agreeing with the first name's gender:
+    "Кирилла Серебренникова" → "Кирилл Серебренников", "Юрию Итину" → "Юрий Итин"."""
+    morph = _morph()
+    words_ = name.split()
+    gender = None
+    for w in words_:
+        for p in morph.parse(w.lower())[:4]:
+            if "Name" in p.tag and p.tag.gender in ("masc", "femn"):
+                gender = p.tag.gender
+                break
+        if gender:
+            break
+    out = []
+    for w in words_:
+        parses = [p for p in morph.parse(w.lower())[:8] if _PERSON_GRAMMEMES & set(p.tag.grammemes)]
+        if gender:
+            agreeing = [p for p in parses if p.tag.gender == gender or "ms-f" in p.tag or "GNdr" in p.tag]
+            parses = agreeing or parses
+        parses = [p for p in parses if "sing" in p.tag or "Sgtm" in p.tag] or parses
+        if not parses or any("nomn" in p.tag for p in parses[:1]):
+            out.append(w)
+            continue
+        form = parses[0].inflect({"nomn", "sing"})
+        out.append(_match_case(form.word, w) if form and abs(len(form.word) - len(w)) <= 4 else w)
+    return " ".join(out)
+
+
+def ru_is_common_noun(word: str) -> bool:
+    """A dictionary common noun (not a name): "Американку", "Жительницу"."""
+    parses = _morph().parse(word.lower())[:3]
+    return bool(parses) and all(
+        p.tag.POS in ("NOUN", "ADJF", "NPRO") and not (_PERSON_GRAMMEMES | {"Geox", "Orgn"}) & set(p.tag.grammemes)
+        for p in parses
+    ) and _morph().word_is_known(word.lower())

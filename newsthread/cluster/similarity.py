@@ -1,0 +1,304 @@
+"""The similarity core shared by batch and online clustering.
+
+Two articles are compared on their term lists (`newsthread.nlp.terms`), lower-cased:
+
+- **dd**: cosine of tf-idf vectors over title + lead (title terms weighted `1 + title_weight`,
+  sublinear tf, idf of the language's articles);
+- **cov** ("headline swap"): the idf mass of A's title found anywhere in B's text, and B's title
+  in A's text; the smaller of the two. Two articles on one event can swap headlines;
+  a reaction or a follow-up cannot (its headline names what the event's text does not).
+
+S = dd_weight·dd + (1 − dd_weight)·cov, then lowered for the same site (`same_host_penalty`),
+for a reported-speech headline whose speaker the other headline does not name
+(`speaker_factor`), and faded with the time between the two (`time_full` → `time_window`).
+
+Batch search (`batch_edges`): articles sorted by time, rows in blocks; each block is compared
+only with the articles up to `time_window` later, by two sparse products (title-idf × term
+presence, both ways); pairs with cov ≥ `candidate_coverage` get their exact dd. Cost is
+O(Σ_terms df_title·df_text) within a time window, not O(n²) memory.
+Online (`OnlineClusterer`) builds the same matrices for one article and its candidates from
+an inverted index and calls the same `combine`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from newsthread.cluster.config import ClusterConfig
+from newsthread.cluster.speech import speaker_terms
+from newsthread.model import Article
+
+_PAIR_CHUNK = 200_000  # candidate pairs per vectorised dd chunk
+
+
+@dataclass
+class Encoded:
+    """Articles of one language as sparse term-count rows over a shared vocabulary."""
+
+    counts: sp.csr_matrix  # n × V, occurrences in title + lead
+    title: sp.csr_matrix  # n × V, 1 where the term is in the title
+    strong: sp.csr_matrix | None  # n × V, 1 where the term is an entity/number (only if boosted)
+    ts: np.ndarray  # publication timestamps (float64, s)
+    hosts: list[str]
+    speakers: list[frozenset[str] | None]  # lower-cased terms of the headline's speaker
+    title_sets: list[frozenset[str]]
+
+    def __len__(self) -> int:
+        return self.counts.shape[0]
+
+
+class Vocabulary:
+    """Term → column id. Terms are compared lower-cased; each spelling seen is cached."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+        self.size = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def ids(self, terms: list[str], grow: bool = True) -> list[int]:
+        found = list(map(self._ids.get, terms))
+        if None in found:
+            for k, term in enumerate(terms):
+                if found[k] is None:
+                    found[k] = self._slow(term, grow)
+            if not grow:
+                return [i for i in found if i is not None and i >= 0]
+        return found  # type: ignore[return-value]
+
+    def _slow(self, term: str, grow: bool) -> int:
+        lower = term.lower()
+        index = self._ids.get(lower)
+        if index is None:
+            if not grow:
+                return -1
+            index = self._ids[lower] = self.size
+            self.size += 1
+        self._ids[term] = index
+        return index
+
+
+def encode(articles: Sequence[Article], vocab: Vocabulary, config: ClusterConfig, grow: bool = True) -> Encoded:
+    """Term rows of `articles` (their title_terms/body_terms must be filled).
+
+    New terms are added to `vocab` when `grow`, else ignored (a query against a fixed index).
+    """
+    from newsthread.nlp.terms import shared_analyzer
+
+    t_ids: list[int] = []
+    t_ptr = [0]
+    b_ids: list[int] = []
+    b_ptr = [0]
+    s_ids: list[int] = []
+    s_ptr = [0]
+    boosted = config.entity_boost != 1.0
+    speakers: list[frozenset[str] | None] = []
+    title_sets: list[frozenset[str]] = []
+    analyzer = shared_analyzer()
+    ids = vocab.ids
+    for article in articles:
+        t_ids.extend(ids(article.title_terms, grow))
+        b_ids.extend(ids(article.body_terms, grow))
+        t_ptr.append(len(t_ids))
+        b_ptr.append(len(b_ids))
+        if boosted:
+            strong = [t for t in (*article.title_terms, *article.body_terms) if is_strong(t)]
+            s_ids.extend(ids(strong, False))
+            s_ptr.append(len(s_ids))
+        title_sets.append(frozenset(t.lower() for t in article.title_terms))
+        speakers.append(speaker_terms(article.title, article.lang, analyzer))
+    n, width = len(articles), len(vocab)
+    title_counts = _rows(t_ids, t_ptr, n, width)
+    counts = title_counts + _rows(b_ids, b_ptr, n, width)
+    title = title_counts.copy()
+    title.data[:] = 1.0
+    strong_rows = None
+    if boosted:
+        strong_rows = _rows(s_ids, s_ptr, n, width)
+        strong_rows.data[:] = 1.0
+    ts = np.array([a.timestamp if a.published else np.nan for a in articles], dtype=np.float64)
+    return Encoded(counts.tocsr(), title, strong_rows, ts, [a.host for a in articles], speakers, title_sets)
+
+
+def _rows(ids: list[int], ptr: list[int], n: int, width: int) -> sp.csr_matrix:
+    data = np.ones(len(ids), dtype=np.float32)
+    matrix = sp.csr_matrix((data, np.asarray(ids, dtype=np.int32), np.asarray(ptr, dtype=np.int64)), shape=(n, width))
+    matrix.sum_duplicates()  # duplicates → counts, indices sorted
+    return matrix
+
+
+def is_strong(term: str) -> bool:
+    return term[:1].isupper() or term[:1].isdigit()
+
+
+def idf_of(df: np.ndarray, n_docs: int) -> np.ndarray:
+    return (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(np.float32)
+
+
+@dataclass
+class Weighted:
+    """The three matrices the similarity reads (rows aligned with an `Encoded`)."""
+
+    X: sp.csr_matrix  # L2-normalised tf-idf (title boosted)
+    Tw: sp.csr_matrix  # title idf weights, rows summing to 1
+    Db: sp.csr_matrix  # term presence (title + lead)
+
+
+def weigh(enc: Encoded, idf: np.ndarray, config: ClusterConfig) -> Weighted:
+    counts, title = enc.counts, enc.title
+    width = idf.shape[0]
+    if counts.shape[1] != width:
+        counts = _widen(counts, width)
+        title = _widen(title, width)
+    X = counts.copy()
+    X.data = (1.0 + np.log(X.data)) * idf[X.indices]
+    if config.title_weight:
+        X = X + title.multiply(X) * config.title_weight
+    if enc.strong is not None:
+        strong = _widen(enc.strong, width)
+        X = X + strong.multiply(X) * (config.entity_boost - 1.0)
+    X = _normalise_rows(sp.csr_matrix(X), squared=True)
+    Tw = title.copy()
+    Tw.data = idf[Tw.indices].astype(np.float32)
+    Tw = _normalise_rows(Tw, squared=False)
+    Db = counts.copy()
+    Db.data = np.ones_like(Db.data)
+    return Weighted(X, Tw, Db)
+
+
+def _widen(matrix: sp.csr_matrix, width: int) -> sp.csr_matrix:
+    if matrix.shape[1] == width:
+        return matrix
+    return sp.csr_matrix((matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], width))
+
+
+def _normalise_rows(matrix: sp.csr_matrix, squared: bool) -> sp.csr_matrix:
+    matrix = sp.csr_matrix(matrix, dtype=np.float32)
+    values = matrix.data * matrix.data if squared else matrix.data
+    sums = np.add.reduceat(values, matrix.indptr[:-1]) if values.size else np.zeros(0, dtype=np.float32)
+    lengths = np.diff(matrix.indptr)
+    norms = np.zeros(matrix.shape[0], dtype=np.float32)
+    norms[lengths > 0] = sums[lengths > 0]
+    if squared:
+        norms = np.sqrt(norms)
+    scale = np.repeat(np.where(norms > 0, 1.0 / np.maximum(norms, 1e-12), 0.0), lengths).astype(np.float32)
+    matrix.data = matrix.data * scale
+    return matrix
+
+
+def row_dots(A: sp.csr_matrix, B: sp.csr_matrix, I: np.ndarray, J: np.ndarray) -> np.ndarray:
+    """A[I[k]] · B[J[k]] for every k, in vectorised chunks."""
+    out = np.empty(len(I), dtype=np.float32)
+    for start in range(0, len(I), _PAIR_CHUNK):
+        stop = start + _PAIR_CHUNK
+        product = A[I[start:stop]].multiply(B[J[start:stop]])
+        out[start:stop] = np.asarray(product.sum(axis=1)).ravel()
+    return out
+
+
+def combine(
+    dd: np.ndarray,
+    cov: np.ndarray,
+    dt: np.ndarray,
+    same_host: np.ndarray,
+    clash: np.ndarray,
+    config: ClusterConfig,
+) -> np.ndarray:
+    """Final pair similarity from its parts (vectorised; the one formula batch and online use)."""
+    score = config.dd_weight * dd + (1.0 - config.dd_weight) * cov
+    score = score - config.same_host_penalty * same_host
+    score = np.where(clash, score * config.speaker_factor, score)
+    fade = config.time_window - config.time_full
+    if fade > 0:
+        time_factor = np.clip((config.time_window - dt) / fade, 0.0, 1.0)
+    else:
+        time_factor = (dt <= config.time_window).astype(np.float32)
+    return (score * time_factor).astype(np.float32)
+
+
+def speaker_clash(enc_a: Encoded, i: int, enc_b: Encoded, j: int) -> bool:
+    """One headline quotes a speaker the other headline does not name."""
+    sa, sb = enc_a.speakers[i], enc_b.speakers[j]
+    if sa is None and sb is None:
+        return False
+    if sa is not None and sb is not None and sa & sb:
+        return False
+    if sa is not None and not sa & enc_b.title_sets[j]:
+        return True
+    return sb is not None and not sb & enc_a.title_sets[i]
+
+
+def pair_parts(
+    enc_a: Encoded, enc_b: Encoded, I: np.ndarray, J: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """dt, same_host, speaker clash of the pairs (enc_a[I[k]], enc_b[J[k]])."""
+    dt = np.abs(enc_a.ts[I] - enc_b.ts[J])
+    dt = np.where(np.isnan(dt), 0.0, dt)  # an article without a date is compared as if simultaneous
+    hosts_a, hosts_b = enc_a.hosts, enc_b.hosts
+    same_host = np.fromiter(
+        (bool(hosts_a[i]) and hosts_a[i] == hosts_b[j] for i, j in zip(I.tolist(), J.tolist(), strict=True)),
+        dtype=bool,
+        count=len(I),
+    )
+    has_a = np.fromiter((s is not None for s in enc_a.speakers), dtype=bool, count=len(enc_a))
+    has_b = np.fromiter((s is not None for s in enc_b.speakers), dtype=bool, count=len(enc_b))
+    clash = np.zeros(len(I), dtype=bool)
+    for k in np.flatnonzero(has_a[I] | has_b[J]).tolist():
+        clash[k] = speaker_clash(enc_a, int(I[k]), enc_b, int(J[k]))
+    return dt, same_host, clash
+
+
+def batch_edges(enc: Encoded, config: ClusterConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Similarity graph of one language's articles: (I, J, S) with I < J, S ≥ min_edge.
+
+    Indices refer to the rows of `enc`, which must be sorted by time (NaN times last).
+    """
+    n = len(enc)
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32))
+    if n < 2:
+        return empty
+    df = np.bincount(enc.counts.indices, minlength=enc.counts.shape[1])
+    weighted = weigh(enc, idf_of(df, n), config)
+    X, Tw, Db = weighted.X, weighted.Tw, weighted.Db
+    ts = np.where(np.isnan(enc.ts), np.nanmax(enc.ts) if np.isfinite(enc.ts).any() else 0.0, enc.ts)
+    cut = config.candidate_coverage
+    rows_i: list[np.ndarray] = []
+    rows_j: list[np.ndarray] = []
+    covs: list[np.ndarray] = []
+    block = max(1, config.block_rows)
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        hi = int(np.searchsorted(ts, ts[stop - 1] + config.time_window, side="right"))
+        hi = max(hi, stop)
+        forward = _thresholded(Tw[start:stop] @ Db[start:hi].T, cut)  # our titles in their texts
+        backward = _thresholded(Db[start:stop] @ Tw[start:hi].T, cut)  # their titles in our texts
+        both = forward.minimum(backward).tocoo()
+        gi = both.row.astype(np.int64) + start
+        gj = both.col.astype(np.int64) + start
+        keep = gj > gi
+        rows_i.append(gi[keep])
+        rows_j.append(gj[keep])
+        covs.append(both.data[keep].astype(np.float32))
+    I = np.concatenate(rows_i)
+    J = np.concatenate(rows_j)
+    cov = np.concatenate(covs)
+    if not len(I):
+        return empty
+    dd = row_dots(X, X, I, J)
+    dt, same_host, clash = pair_parts(enc, enc, I, J)
+    S = combine(dd, cov, dt, same_host, clash, config)
+    keep = S >= config.min_edge
+    return I[keep], J[keep], S[keep]
+
+
+def _thresholded(matrix: sp.spmatrix, cut: float) -> sp.csr_matrix:
+    matrix = sp.csr_matrix(matrix)
+    if cut > 0 and matrix.nnz:
+        matrix.data[matrix.data < cut] = 0.0
+        matrix.eliminate_zeros()
+    return matrix
