@@ -86,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"OG2021 pseudo-threads: {n_ru} ru, {n_en} en (titles only)")
     from newsthread.story.crosslingual import MIN_SCORE
 
-    thresholds = [0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3] if args.sweep else [args.min_score or MIN_SCORE]
+    thresholds = (
+        [0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3] if args.sweep else [args.min_score or MIN_SCORE]
+    )
     for threshold in thresholds:
         r = evaluate(threads, cluster_of, threshold)
         print(
@@ -98,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         links = sorted(r["_links"], key=lambda k: cluster_of[k["ru"]] == cluster_of[k["en"]])
         for link in links[: args.show]:
             ok = "✓" if cluster_of[link["ru"]] == cluster_of[link["en"]] else "✗"
-            print(f"{ok} {link['score']:.3f} {link['ru_title'][:70]} ↔ {link['en_title'][:70]} {link['shared'][:4]}")
+            print(
+                f"{ok} {link['score']:.3f} {link['ru_title'][:70]} ↔ {link['en_title'][:70]} {link['shared'][:4]}"
+            )
     return 0
 
 

@@ -201,6 +201,40 @@ class Client:
 
 
 # -- measurements --------------------------------------------------------------------------------
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by a process and by its live children."""
+
+    def cpu_of(stat: str) -> float:
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK
+
+    def read(path: str) -> str | None:
+        try:
+            with open(path) as f:
+                return f.read()
+        except OSError:
+            return None
+
+    main = read(f"/proc/{pid}/stat")
+    children = 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (stat := read(f"/proc/{entry}/stat")):
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                children += cpu_of(stat)
+    return {"server": cpu_of(main) if main else 0.0, "workers": children}
+
+
+def cpu_per_article(before: dict[str, float], after: dict[str, float], articles: int) -> dict[str, float]:
+    return {k: round((after[k] - before[k]) / max(articles, 1) * 1000, 3) for k in before}
+
+
+def load_average() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -357,6 +391,22 @@ def score_threads(threads: list[dict], shared: Path, workdir: Path, label: str) 
     return {lang: {k: v[k] for k in ("f1", "precision", "recall")} for lang, v in scores.items()}
 
 
+def batch_reference(db: str, shared: Path, workdir: Path) -> dict:
+    """F1 of `cluster_batch` over the same stored (server-annotated) articles: the quality the
+    online threads should match."""
+    from newsthread.cluster import cluster_batch
+    from newsthread.server.index import is_threadable
+    from newsthread.store import open_store
+
+    with open_store(db) as store:
+        news = [a for a in store.iter_articles(with_text=False) if is_threadable(a)]
+    start = time.perf_counter()
+    groups = cluster_batch(news)
+    seconds = time.perf_counter() - start
+    threads = [{"title": g[0].title, "articles": [a.name for a in g]} for g in groups]
+    return {"f1": score_threads(threads, shared, workdir, "batch"), "seconds": round(seconds, 2)}
+
+
 def wait_for_recluster(server: Server, after: int, timeout: float = 600) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -437,7 +487,10 @@ def run_slice(args, workdir: Path) -> dict:
         server = Server(db, workdir / f"slice_{label}.log", recluster_interval=recluster).start()
         try:
             server.wait_ready()
+            cpu_before, load_before = process_cpu(server.proc.pid), load_average()
             put = put_files(server.port, files, args.connections)
+            put["cpu_ms_per_article"] = cpu_per_article(cpu_before, process_cpu(server.proc.pid), len(files))
+            put["load_average_before_after"] = [load_before, load_average()]
             info = server.status()
             if recluster:
                 info = wait_for_recluster(server, info["reclusters"])
@@ -450,6 +503,8 @@ def run_slice(args, workdir: Path) -> dict:
                 "reclusters": info["reclusters"],
                 "last_recluster_s": round(info["last_recluster_seconds"], 2),
             }
+            if label == "online":
+                results["batch_reference"] = batch_reference(db, args.shared, workdir)
             if label == "recluster":
                 results[label]["get_steady"] = get_latency(server.port, rounds=5)
                 results[label]["get_after_put"] = get_after_put_latency(server.port, files)
@@ -468,7 +523,12 @@ def run_full(args, workdir: Path) -> dict:
     results: dict = {"files": len(files), "distinct_names": len(names)}
     try:
         server.wait_ready()
+        cpu_before, load_before = process_cpu(server.proc.pid), load_average()
         results["put"] = put_files(server.port, files, args.connections)
+        results["put"]["cpu_ms_per_article"] = cpu_per_article(
+            cpu_before, process_cpu(server.proc.pid), len(files)
+        )
+        results["put"]["load_average_before_after"] = [load_before, load_average()]
         print(f"full/put: {json.dumps(results['put'])}", file=sys.stderr)
         info = server.status()
         results["index"] = {k: info[k] for k in ("articles", "threadable", "clustered", "threads")}
@@ -531,11 +591,16 @@ def main(argv: list[str] | None = None) -> int:
 def print_summary(report: dict) -> None:
     s = report["slice_20191101"]
     lines = [f"server benchmark ({report['db']}, {report['cpus']} CPUs)"]
+    b = s["batch_reference"]["f1"]
+    lines.append(
+        f"  9.9k batch reference (cluster_batch): F1 ru {b['ru']['f1']} en {b['en']['f1']} all {b['all']['f1']}"
+    )
     for label in ("online", "recluster"):
         r = s[label]
         f1 = r["f1"]
         lines.append(
-            f"  9.9k {label:9}: PUT {r['put']['put_per_second']}/s (p99 {r['put']['latency_ms_p99']} ms), "
+            f"  9.9k {label:9}: PUT {r['put']['put_per_second']}/s (p99 {r['put']['latency_ms_p99']} ms, "
+            f"CPU ms/article {r['put']['cpu_ms_per_article']}), "
             f"F1 ru {f1['ru']['f1']} en {f1['en']['f1']} all {f1['all']['f1']}, {r['threads']} threads"
         )
     g = s["recluster"]["get_steady"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
@@ -49,6 +50,13 @@ def read_slice(root: Path, workers: int | None) -> list[Article]:
         return result.articles
 
 
+def _find(parent: list[int], x: int) -> int:
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
 def simple_threads(articles: list[Article]) -> list[Thread]:
     """Stand-in clustering for this bench only: same language, title+lead TF-IDF cosine ≥ 0.45,
     connected components; ranked by the number of distinct sites."""
@@ -70,22 +78,16 @@ def simple_threads(articles: list[Article]) -> list[Thread]:
         matrix = TfidfVectorizer(min_df=2, sublinear_tf=True).fit_transform(docs)
         parent = list(range(len(group)))
 
-        def find(x: int) -> int:
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
         for start in range(0, len(group), 1000):
             block = (matrix[start : start + 1000] @ matrix.T).toarray()
             rows, cols = np.nonzero(block >= 0.45)
             for r, c in zip(rows, cols, strict=True):
                 i = start + int(r)
                 if i < c:
-                    parent[find(i)] = find(int(c))
+                    parent[_find(parent, i)] = _find(parent, int(c))
         components: dict[int, list[Article]] = defaultdict(list)
         for i, article in enumerate(group):
-            components[find(i)].append(article)
+            components[_find(parent, i)].append(article)
         for members in components.values():
             members.sort(key=lambda a: a.timestamp)
             threads.append(Thread(articles=members, lang=lang, title=members[0].title))
@@ -125,7 +127,8 @@ def render(story: dict) -> str:
             f"| {', '.join(fact['sources'][:3])}"
         )
     lines.append(
-        "ENTITIES: " + "; ".join(f"{e['name']} {e['type']} {e['count']}/{e['n_sources']}" for e in story["entities"][:10])
+        "ENTITIES: "
+        + "; ".join(f"{e['name']} {e['type']} {e['count']}/{e['n_sources']}" for e in story["entities"][:10])
     )
     for dis in story["disagreements"]:
         shown = " VS ".join(f"{s['text']!r} [{', '.join(s['sources'][:3])}]" for s in dis["statements"])
@@ -153,7 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     thread_s = time.perf_counter() - started
     top = threads[: args.top]
     sizes = sorted(len(t) for t in top)
-    print(f"threads: {len(threads)} via {method}; top {len(top)} have {sum(sizes)} articles (median {sizes[len(sizes) // 2]}, max {sizes[-1]})")
+    print(
+        f"threads: {len(threads)} via {method}; top {len(top)} have {sum(sizes)} articles (median {sizes[len(sizes) // 2]}, max {sizes[-1]})"
+    )
     print(f"reading {read_s:.1f} s, threading {thread_s:.1f} s")
 
     from newsthread.story import explain, link_crosslingual
@@ -164,14 +169,18 @@ def main(argv: list[str] | None = None) -> int:
     _natasha_ner()
     ru_parses("россия")
     load_s = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     stories = [explain(t) for t in top]
     explain_s = time.perf_counter() - started
+    explain_cpu = time.process_time() - cpu
     started = time.perf_counter()
     links = link_crosslingual(top)
     link_s = time.perf_counter() - started
     print(f"model load (natasha NER, pymorphy3): {load_s:.2f} s")
-    print(f"explain: {len(stories)} threads in {explain_s:.2f} s ({1000 * explain_s / max(1, len(stories)):.0f} ms per thread)")
+    print(
+        f"explain: {len(stories)} threads in {explain_s:.2f} s wall, {explain_cpu:.2f} s CPU "
+        f"({1000 * explain_s / max(1, len(stories)):.0f} ms per thread; load average {os.getloadavg()[0]:.1f})"
+    )
     print(f"link_crosslingual over the top {len(top)}: {len(links)} links in {link_s:.2f} s")
     n_dis = sum(1 for s in stories if s["disagreements"])
     print(

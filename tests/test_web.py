@@ -65,6 +65,29 @@ HOSTILE_PARAGRAPH = (
 )
 QUOTE_URL = 'https://quote.example.com/a"><script>alert(4)</script>'
 
+
+def hostile_articles(now: datetime) -> dict[str, bytes]:
+    """Two articles about the volcano with hostile titles, site names, URLs and text."""
+    return {
+        "hostile-1.html": contest_html(
+            HOSTILE_TITLE,
+            HOSTILE_SITE,
+            HOSTILE_URL,
+            now - timedelta(minutes=30),
+            HOSTILE_DESCRIPTION,
+            [HOSTILE_PARAGRAPH, *VOLCANO],
+        ),
+        "hostile-2.html": contest_html(
+            "Iceland volcano: lava reaches Grindavik defences",
+            "Quote Times",
+            QUOTE_URL,
+            now - timedelta(minutes=40),
+            "Lava from the Reykjanes volcano reached the defensive walls around Grindavik.",
+            VOLCANO,
+        ),
+    }
+
+
 ARTICLES: dict[str, bytes] = {
     "volcano-1.html": contest_html(
         "Iceland volcano erupts near Grindavik, thousands evacuated",
@@ -90,22 +113,7 @@ ARTICLES: dict[str, bytes] = {
         "About 4,000 people left Grindavik as the Reykjanes volcano erupted again.",
         VOLCANO,
     ),
-    "hostile-1.html": contest_html(
-        HOSTILE_TITLE,
-        HOSTILE_SITE,
-        HOSTILE_URL,
-        NOW - timedelta(minutes=30),
-        HOSTILE_DESCRIPTION,
-        [HOSTILE_PARAGRAPH, *VOLCANO],
-    ),
-    "hostile-2.html": contest_html(
-        "Iceland volcano: lava reaches Grindavik defences",
-        "Quote Times",
-        QUOTE_URL,
-        NOW - timedelta(minutes=40),
-        "Lava from the Reykjanes volcano reached the defensive walls around Grindavik.",
-        VOLCANO,
-    ),
+    **hostile_articles(NOW),
     "satellites-1.html": contest_html(
         "Orbital Dynamics launches 40 satellites for rural broadband",
         "TechPulse",
@@ -174,14 +182,14 @@ def free_port() -> int:
 class LiveServer:
     """The app under uvicorn in a thread of this process, on 127.0.0.1:<free port>."""
 
-    def __init__(self, app):
+    def __init__(self, app, lifespan: str = "on"):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan=lifespan)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="uvicorn-test", daemon=True)
 
-    def start(self, timeout: float = 120.0) -> None:
+    def start(self, timeout: float = 120.0, wait_ready: bool = True) -> None:
         self.thread.start()
         deadline = time.monotonic() + timeout
         while not self.server.started:
@@ -189,7 +197,7 @@ class LiveServer:
                 raise RuntimeError("uvicorn did not start")
             time.sleep(0.05)
         with httpx.Client(base_url=self.url) as client:
-            while client.get("/api/status").status_code != 200:
+            while wait_ready and client.get("/api/status").status_code != 200:
                 if time.monotonic() > deadline:
                     raise RuntimeError("the server did not become ready")
                 time.sleep(0.2)
@@ -384,6 +392,17 @@ def test_category_tabs_match_the_api(client, category):
     assert all(c.text().strip() == web.STRINGS["en"][category] for c in tree.css(".card .cat"))
 
 
+def test_every_thread_is_under_exactly_one_category_tab(client):
+    everything = card_titles(page(client.get("/?lang=en&period=7d")))
+    assert everything
+    by_tab = [
+        title
+        for category in web.CATEGORIES
+        for title in card_titles(page(client.get(f"/?lang=en&period=7d&category={category}")))
+    ]
+    assert sorted(by_tab) == sorted(everything)
+
+
 def test_period_window_is_relative_to_the_newest_article(client):
     week = card_titles(page(client.get("/?lang=en&period=7d")))
     day = card_titles(page(client.get("/?lang=en&period=24h")))
@@ -453,7 +472,8 @@ def test_story_page_lists_every_article_with_links_and_timeline(client):
         else:
             assert link is None
     rows = tree.css("ol.timeline > li")
-    assert len(rows) == sum(1 for e in detail["entries"] if e["published"])
+    dated = sum(1 for e in detail["entries"] if e["published"])
+    assert dated >= 2 and len(rows) == dated
     times = [row.css_first("time").attributes["datetime"] for row in rows]
     assert times == sorted(times)
     assert_inert(response.text)
@@ -575,15 +595,19 @@ def test_url_with_quotes_stays_inside_the_attribute(client):
 
 # -- start-up ------------------------------------------------------------------------------------
 def test_pages_say_the_server_is_starting_before_it_is_ready(tmp_path):
-    from starlette.testclient import TestClient
-
-    app = make_app(tmp_path / "empty.db")
-    client = TestClient(app)  # no `with`: the lifespan (loading) has not run, so it is not ready
-    for path in ("/", "/story/0123456789abcdef", "/search?q=x"):
-        response = client.get(path, headers={"Accept-Language": "ru"})
-        assert response.status_code == 503
-        assert response.headers["retry-after"]
-        assert "Сервер запускается" in response.text
+    # without the lifespan the store is never loaded: the server stays "starting"
+    live = LiveServer(make_app(tmp_path / "starting.db"), lifespan="off")
+    live.start(wait_ready=False)
+    try:
+        with httpx.Client(base_url=live.url) as client:
+            assert client.get("/api/status").status_code == 503
+            for path in ("/", "/story/0123456789abcdef", "/search?q=x"):
+                response = client.get(path, headers={"Accept-Language": "ru"})
+                assert response.status_code == 503
+                assert response.headers["retry-after"] and response.headers["cache-control"] == "no-store"
+                assert "Сервер запускается" in response.text
+    finally:
+        live.stop()
 
 
 def test_empty_index_says_so(tmp_path):

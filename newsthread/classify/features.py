@@ -95,6 +95,23 @@ def _hash(feature: str) -> int:
     return murmurhash3_32(feature, positive=True)
 
 
+_KEY_CACHE: dict[str, int] = {}
+
+
+def murmur_keys(tokens: Sequence[str]) -> np.ndarray:
+    """32-bit murmur hashes of tokens (uint32), cached: exact keys for the word-form score table."""
+    cache = _KEY_CACHE
+    out = np.empty(len(tokens), dtype=np.uint32)
+    for i, token in enumerate(tokens):
+        key = cache.get(token)
+        if key is None:
+            key = _hash(token)
+            if len(cache) < 500_000:
+                cache[token] = key
+        out[i] = key
+    return out
+
+
 class _TokenCache:
     """raw token → hashed ids of its word features, filled on first sight (bounded)."""
 

@@ -27,9 +27,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     help_text = "explain threads: summary, facts, entities, disagreements, the original source"
     sub = subparsers.add_parser("story", help=help_text, description=help_text)
     sub.add_argument("sources", nargs="+", help="files or directories of articles")
-    sub.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    sub.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default: text)"
+    )
     sub.add_argument("--limit", type=int, default=10, help="how many threads to explain (default 10)")
-    sub.add_argument("--lang", choices=("en", "ru", "all"), default="all", help="only threads in this language")
+    sub.add_argument(
+        "--lang", choices=("en", "ru", "all"), default="all", help="only threads in this language"
+    )
     sub.add_argument(
         "--one-thread",
         action="store_true",
@@ -169,7 +173,8 @@ def render_text(stories: list[dict[str, Any]], links: list[dict[str, Any]]) -> N
             parts.append(table)
         if story.get("entities"):
             shown = ", ".join(
-                f"{e['name']} ({e['type']}, {e['count']}×/{e['n_sources']} src)" for e in story["entities"][:10]
+                f"{e['name']} ({e['type']}, {e['count']}×/{e['n_sources']} src)"
+                for e in story["entities"][:10]
             )
             parts.append(Text.assemble(("entities: ", "bold"), shown))
         if story.get("disagreements"):
@@ -179,9 +184,9 @@ def render_text(stories: list[dict[str, Any]], links: list[dict[str, Any]]) -> N
             for k in range(width):
                 table.add_column(f"statement {k + 1}")
             for dis in story["disagreements"]:
-                cells = [
-                    f"{s['text']}\n[{', '.join(s['sources'][:3])}]" for s in dis["statements"]
-                ] + [""] * (width - len(dis["statements"]))
+                cells = [f"{s['text']}\n[{', '.join(s['sources'][:3])}]" for s in dis["statements"]] + [
+                    ""
+                ] * (width - len(dis["statements"]))
                 table.add_row(escape(dis["about"]), *map(escape, cells))
             parts.append(table)
         title = f"#{rank} [{story.get('lang', '')}] {escape(story.get('title', ''))} ({len(story.get('articles', []))} articles)"

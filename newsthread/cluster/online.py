@@ -54,6 +54,59 @@ class _Row:
     group: int = -1
 
 
+class _Postings:
+    """term id → slots holding it, as growable int64 arrays (appends amortised O(1))."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[int, np.ndarray] = {}
+        self.sizes: dict[int, int] = {}
+
+    def add(self, terms: np.ndarray, slot: int) -> None:
+        arrays, sizes = self.arrays, self.sizes
+        for term in terms.tolist():
+            size = sizes.get(term, 0)
+            array = arrays.get(term)
+            if array is None:
+                array = arrays[term] = np.empty(4, dtype=np.int64)
+            elif size == len(array):
+                array = arrays[term] = np.concatenate([array, np.empty(size, dtype=np.int64)])
+            array[size] = slot
+            sizes[term] = size + 1
+
+    def gather(self, terms: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """All slots of `terms` and, for each, the weight of the term that listed it."""
+        parts, weights = [], []
+        for term in terms.tolist():
+            size = self.sizes.get(term)
+            if size:
+                parts.append(self.arrays[term][:size])
+                weights.append(np.full(size, weight[term]))
+        if not parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.concatenate(parts), np.concatenate(weights)
+
+    def load(self, matrix: sp.csr_matrix) -> None:
+        """Replace the contents with the columns of `matrix` (row k = slot k)."""
+        csc = matrix.tocsc()
+        csc.sort_indices()
+        indptr, indices = csc.indptr, csc.indices.astype(np.int64)
+        self.arrays, self.sizes = {}, {}
+        for term in np.flatnonzero(np.diff(indptr)).tolist():
+            array = indices[indptr[term] : indptr[term + 1]].copy()
+            self.arrays[term] = array
+            self.sizes[term] = len(array)
+
+    def compact(self, live: np.ndarray) -> None:
+        for term in list(self.arrays):
+            kept = self.arrays[term][: self.sizes[term]]
+            kept = kept[live[kept]]
+            if len(kept):
+                self.arrays[term] = kept.copy()
+                self.sizes[term] = len(kept)
+            else:
+                del self.arrays[term], self.sizes[term]
+
+
 class _LanguageIndex:
     def __init__(self, lang: str, config: ClusterConfig):
         self.lang = lang
@@ -62,8 +115,8 @@ class _LanguageIndex:
         self.rows: dict[int, _Row] = {}  # slot → row (live only)
         self.by_name: dict[str, int] = {}
         self.df = np.zeros(1024, dtype=np.float64)
-        self.text_postings: dict[int, list[int]] = {}
-        self.title_postings: dict[int, list[int]] = {}
+        self.text_postings = _Postings()
+        self.title_postings = _Postings()
         self.ts = np.zeros(1024, dtype=np.float64)
         self.live = np.zeros(1024, dtype=bool)
         self.next_slot = 0
@@ -102,10 +155,8 @@ class _LanguageIndex:
         self.live[slot] = True
         self._widen_df()
         self.df[row.terms] += 1.0
-        for term in row.terms.tolist():
-            self.text_postings.setdefault(term, []).append(slot)
-        for term in row.title.tolist():
-            self.title_postings.setdefault(term, []).append(slot)
+        self.text_postings.add(row.terms, slot)
+        self.title_postings.add(row.title, slot)
         self.rows[slot] = row
         self.by_name[row.article.name] = slot
 
@@ -132,14 +183,8 @@ class _LanguageIndex:
         return True
 
     def _compact_postings(self) -> None:
-        live = self.live
-        for postings in (self.text_postings, self.title_postings):
-            for term in list(postings):
-                kept = [s for s in postings[term] if live[s]]
-                if kept:
-                    postings[term] = kept
-                else:
-                    del postings[term]
+        self.text_postings.compact(self.live)
+        self.title_postings.compact(self.live)
         self.dead_postings = 0
 
     # -- similarity against the index ------------------------------------------------------
@@ -175,49 +220,56 @@ class _LanguageIndex:
             title_sets=[r.title_set for r in rows],
         )
 
-    def candidates(self, row: _Row) -> np.ndarray:
-        """Live slots whose text holds a title term of `row` and whose title a term of its text."""
-        text_hits = [self.text_postings.get(t, ()) for t in row.title.tolist()]
-        title_hits = [self.title_postings.get(t, ()) for t in row.terms.tolist()]
-        if not any(text_hits) or not any(title_hits):
-            return np.zeros(0, dtype=np.int64)
-        a = np.unique(np.fromiter(itertools.chain.from_iterable(text_hits), dtype=np.int64))
-        b = np.unique(np.fromiter(itertools.chain.from_iterable(title_hits), dtype=np.int64))
-        found = np.intersect1d(a, b, assume_unique=True)
-        found = found[self.live[found]]
-        if not np.isnan(row.ts) and len(found):
-            other = self.ts[found]
-            found = found[np.isnan(other) | (np.abs(other - row.ts) <= self.config.time_window)]
-        return found
+    def similarities(self, row: _Row, enc: Encoded) -> tuple[np.ndarray, np.ndarray]:
+        """(slots, batch similarity) of the live articles that pass the coverage cut with `row`.
 
-    def similarities(self, row: _Row, enc: Encoded, slots: np.ndarray) -> np.ndarray:
-        """The batch similarity of `row` with each of `slots` (0 below the candidate cut)."""
-        if not len(slots):
-            return np.zeros(0, dtype=np.float32)
-        n_docs = len(self.rows) + 1
+        Coverage is accumulated over the postings of the new article's terms (bincount), so
+        only articles sharing a title term are touched; the rest of the formula runs on the
+        few that pass the cut.
+        """
+        none = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if not len(row.title) or not self.rows:
+            return none
         self._widen_df()
         df = self.df[: len(self.vocab)].copy()
         df[row.terms] += 1.0
-        idf = idf_of(df, n_docs)
-        other = self._stack(slots.tolist())
+        idf = idf_of(df, len(self.rows) + 1)
+        cut = self.config.candidate_coverage
+        # our title in their texts
+        slots, weights = self.text_postings.gather(row.title, idf)
+        if not len(slots):
+            return none
+        forward = np.bincount(slots, weights=weights, minlength=self.next_slot) / idf[row.title].sum()
+        found = np.flatnonzero(forward >= cut)
+        found = found[self.live[found]]
+        if not np.isnan(row.ts) and len(found):
+            other_ts = self.ts[found]
+            found = found[np.isnan(other_ts) | (np.abs(other_ts - row.ts) <= self.config.time_window)]
+        if not len(found):
+            return none
+        # their titles in our text
+        slots, weights = self.title_postings.gather(row.terms, idf)
+        backward_mass = np.bincount(slots, weights=weights, minlength=self.next_slot)[found].astype(np.float64)
+        title_mass = np.array([idf[self.rows[s].title].sum() for s in found.tolist()])
+        backward = np.divide(backward_mass, title_mass, out=np.zeros_like(backward_mass), where=title_mass > 0)
+        passed = backward >= cut
+        found = found[passed]
+        if not len(found):
+            return none
+        cov = np.minimum(forward[found], backward[passed]).astype(np.float32)
+        other = self._stack(found.tolist())
         q = weigh(enc, idf, self.config)
         c = weigh(other, idf, self.config)
-        forward = np.asarray((q.Tw @ c.Db.T).todense()).ravel()
-        backward = np.asarray((c.Tw @ q.Db.T).todense()).ravel()
-        cov = np.minimum(forward, backward)
-        keep = cov >= self.config.candidate_coverage
         dd = np.asarray((c.X @ q.X.T).todense()).ravel()
-        I = np.zeros(len(slots), dtype=np.int64)
-        J = np.arange(len(slots), dtype=np.int64)
+        I = np.zeros(len(found), dtype=np.int64)
+        J = np.arange(len(found), dtype=np.int64)
         dt, same_host, clash = pair_parts(enc, other, I, J)
-        scores = combine(dd, cov, dt, same_host, clash, self.config)
-        return np.where(keep, scores, 0.0).astype(np.float32)
+        return found, combine(dd, cov, dt, same_host, clash, self.config)
 
     # -- public ------------------------------------------------------------------------------
     def add(self, article: Article) -> int:
         row, enc = self._encode(article)
-        slots = self.candidates(row)
-        scores = self.similarities(row, enc, slots)
+        slots, scores = self.similarities(row, enc)
         best_group, best_mean = -1, -1.0
         if len(slots):
             sums: dict[int, float] = {}
@@ -248,22 +300,33 @@ class _LanguageIndex:
         return out
 
     def rebuild(self, articles: list[Article]) -> None:
-        """Fresh indexes over `articles`, grouped by the batch pass."""
+        """Fresh indexes over `articles`, grouped by the batch pass (bulk: no per-term loop)."""
         self.__init__(self.lang, self.config)  # type: ignore[misc]
         ordered = time_order(articles)
-        if not ordered:
+        n = len(ordered)
+        if not n:
             return
         enc = encode(ordered, self.vocab, self.config)
-        labels = cluster_encoded(enc, self.config, self.lang) if len(ordered) > 1 else np.zeros(1, np.int64)
+        labels = cluster_encoded(enc, self.config, self.lang) if n > 1 else np.zeros(1, np.int64)
         group_of: dict[int, int] = {}
         for k, (article, label) in enumerate(zip(ordered, labels.tolist(), strict=True)):
             if label not in group_of:
                 group_of[label] = next(self.group_ids)
                 self.groups[group_of[label]] = set()
-            row = self._row(article, enc, k, self.next_slot)
+            row = self._row(article, enc, k, k)
             row.group = group_of[label]
-            self.groups[row.group].add(row.slot)
-            self._insert(row)
+            self.groups[row.group].add(k)
+            self.rows[k] = row
+            self.by_name[article.name] = k
+        self.next_slot = n
+        capacity = max(1024, 2 * n)
+        self.ts = np.zeros(capacity)
+        self.ts[:n] = enc.ts
+        self.live = np.zeros(capacity, dtype=bool)
+        self.live[:n] = True
+        self.df = np.bincount(enc.counts.indices, minlength=max(len(self.vocab), 1024)).astype(np.float64)
+        self.text_postings.load(enc.counts)
+        self.title_postings.load(enc.title)
 
 
 class OnlineClusterer:

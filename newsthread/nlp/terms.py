@@ -133,6 +133,7 @@ class TermAnalyzer:
 
     # -- internals -------------------------------------------------------------------------
     def _body_text(self, article: Article) -> str:
+        """Description + first paragraphs, cut to `body_words` words."""
         parts: list[str] = []
         words = 0
         for part in (article.description, *article.paragraphs):
@@ -144,7 +145,7 @@ class TermAnalyzer:
                 break
         text = "\n".join(parts)
         if words > self.body_words:
-            text = " ".join(text.split(" ")[: self.body_words])
+            text = " ".join(text.split()[: self.body_words])
         return text
 
     @staticmethod

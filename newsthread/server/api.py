@@ -114,8 +114,8 @@ def entry(article: Article) -> dict[str, Any]:
 
 async def _snapshot(state: ServerState) -> Snapshot:
     index = state.index
-    current = index._snapshot
-    if current is not None and current.version == index.version:
+    current = index.latest
+    if index.is_current(current):
         return current
     return await run_in_threadpool(index.snapshot)
 
@@ -237,7 +237,7 @@ async def search(
     if lang_code is not None and not (lang_code.isascii() and lang_code.isalpha() and len(lang_code) <= 8):
         return error_response(400, f"invalid lang_code {lang_code[:40]!r}")
     hits = await run_in_threadpool(state.store.search, q, lang_code, limit)
-    snapshot = state.index._snapshot
+    snapshot = state.index.latest
     return JSONResponse(
         [
             {

@@ -49,10 +49,13 @@ RETRY_LOADING_AFTER = 5.0  # seconds between attempts to open the store when it 
 @lru_cache(maxsize=1)
 def _classifier_available() -> bool:
     try:
-        from newsthread.classify import NewsClassifier  # noqa: F401
-    except ImportError:
+        from newsthread.classify import NewsClassifier
+
+        NewsClassifier.load()
+    except (ImportError, FileNotFoundError) as error:
         log.warning(
-            "newsthread.classify is not available: English/Russian articles count as news, category 'other'"
+            "no news classifier (%s): English/Russian articles count as news, category 'other'",
+            str(error)[:200],
         )
         return False
     return True
@@ -320,8 +323,7 @@ class ServerState:
             return
         self.writer = Writer(self.store, self.index, self.apply_lock, self._own_commit)
         self.writer.start()
-        if self.recluster_interval:
-            self._spawn(self._recluster_loop, "recluster")
+        self.index.start(self.recluster_interval)
         if self.follow_interval:
             self._spawn(self._follow_loop, "follower")
         self.ready_seconds = time.time() - self.started_at
@@ -354,19 +356,11 @@ class ServerState:
             self.reader.close()
         for thread in self._threads:
             thread.join(timeout=5)
+        self.index.stop()
         if self.store is not None:
             self.store.close()
 
     # -- background work ---------------------------------------------------------------------
-    def _recluster_loop(self) -> None:
-        while not self._stop.wait(self.recluster_interval):
-            if self.index.changes_since_recluster:
-                try:
-                    seconds = self.index.recluster()
-                    log.info("re-clustered in %.2f s", seconds)
-                except Exception:
-                    log.exception("re-clustering failed")
-
     def _follow_loop(self) -> None:
         while not self._stop.wait(self.follow_interval):
             try:
@@ -403,7 +397,7 @@ class ServerState:
     # -- status ------------------------------------------------------------------------------
     def describe(self) -> dict[str, Any]:
         stats = self.index.counts()
-        snapshot = self.index._snapshot
+        snapshot = self.index.latest
         return {
             "ready": self.ready,
             "status": self.status,
@@ -411,16 +405,20 @@ class ServerState:
             "store": _redact(self.store.url if self.store else self.db_url or ""),
             "articles": stats.articles,
             "threadable": stats.threadable,
-            "clustered": stats.clustered,
+            "live": stats.live,
+            "clustering_backlog": stats.backlog,
             "threads": len(snapshot.threads) if snapshot else None,
             "now": snapshot.now_datetime.isoformat() if snapshot and snapshot.now_datetime else None,
             "version": self.index.version,
             "ready_seconds": self.ready_seconds,
             "load_seconds": self.load_seconds,
             "snapshot_build_seconds": snapshot.build_seconds if snapshot else None,
-            "rebuilds": stats.rebuilds,
+            "snapshots": stats.snapshots,
             "reclusters": stats.reclusters,
+            "backlog_rebuilds": stats.backlog_rebuilds,
             "last_recluster_seconds": stats.last_recluster_seconds,
+            "online_add_ms": round(stats.add_seconds * 1000, 3),
+            "rebuild_ms_per_article": round(stats.rebuild_seconds_per_article * 1000, 4),
             "commits": self.writer.commits if self.writer else 0,
             "writes": self.writer.written if self.writer else 0,
             "workers": self.workers,

@@ -243,8 +243,8 @@ async def threads(
 
 async def _run(state: ServerState, period: int, lang: str, category: str) -> bytes:
     index = state.index
-    snapshot = index._snapshot
-    if snapshot is None or snapshot.version != index.version:
+    snapshot = index.latest
+    if not index.is_current(snapshot):
         from starlette.concurrency import run_in_threadpool
 
         snapshot = await run_in_threadpool(index.snapshot)

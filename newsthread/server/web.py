@@ -100,7 +100,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "first_reported": "First reported by",
         "timeline": "Who published when",
         "coverage": "All coverage",
-        "read_at": "Read at {site}",
+        "read_at": "Original: {site}",
         "no_link": "no valid link",
         "search_results": "Results for “{q}”",
         "search_stories": "Stories",
@@ -158,7 +158,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "first_reported": "Первым сообщил",
         "timeline": "Кто и когда написал",
         "coverage": "Все публикации",
-        "read_at": "Читать на {site}",
+        "read_at": "Оригинал: {site}",
         "no_link": "нет корректной ссылки",
         "search_results": "Результаты по запросу «{q}»",
         "search_stories": "Сюжеты",
@@ -494,7 +494,11 @@ def story_view(thread: Thread, story: dict[str, Any]) -> dict[str, Any]:
         text = _text_of(item, "text") or " ".join(
             _text_of(item, key) for key in ("value", "unit") if _text_of(item, key)
         )
-        about = re.sub(r",\s*[^\w\s]*$", "", _text_of(item, "about")).strip(" ,;:")
+        about = _text_of(item, "about")
+        unit = _text_of(item, "unit")
+        if unit and about.endswith(f", {unit}"):  # "lava fountains, m" → "lava fountains"
+            about = about[: -len(unit) - 2]
+        about = about.strip(" ,;:")
         if text:
             facts.append(
                 {
@@ -587,7 +591,7 @@ def thread_card(thread: Thread, lang: str, full: dict[str, Article] | None = Non
 def timeline(thread: Thread, lang: str, now: datetime | None) -> list[dict[str, Any]]:
     dated = sorted((a for a in thread.articles if a.published), key=lambda a: (a.timestamp, a.name))
     dated = dated[:STORY_TIMELINE_MAX]
-    if not dated:
+    if len(dated) < 2:  # one publication is not a timeline
         return []
     start, end = dated[0].published, dated[-1].published
     total = (end - start).total_seconds() or 1.0

@@ -24,8 +24,15 @@ _DATELINE_RE = re.compile(
 _TASS_DATELINE_RE = re.compile(r"^[А-ЯЁA-Z][А-ЯЁA-Z .-]+,\s*\d{1,2}\s+\w+\.?\s*/\s*[^/]{2,20}/\.?\s*")
 
 
+_AGENCY_DATELINE_RE = re.compile(
+    r"^(?:\((?:Reuters|AP|AFP|Bloomberg|dpa|UPI)\)\s*[-—–]+\s*|[A-ZА-ЯЁ][A-ZА-ЯЁ .'’-]{2,}:\s+)"
+)
+
+
 def strip_dateline(text: str) -> str:
     stripped = _TASS_DATELINE_RE.sub("", text, count=1)
+    if stripped == text:
+        stripped = _AGENCY_DATELINE_RE.sub("", text, count=1)
     if stripped == text:
         stripped = _DATELINE_RE.sub("", text, count=1)
     if stripped != text and stripped[:1].islower():

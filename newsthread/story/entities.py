@@ -34,7 +34,9 @@ def _lead_text(article: Article, lang: str) -> str:
     """Title and the first sentences of the body, up to LEAD_CHARS: what NER reads."""
     parts = [article.title.strip()] if article.title.strip() else []
     size = 0
-    for sent in sentences(article, lang)[1:]:
+    for sent in sentences(article, lang):
+        if sent.is_title:
+            continue
         if size >= LEAD_CHARS:
             break
         parts.append(sent.text)
@@ -65,6 +67,10 @@ def ru_mentions(article: Article) -> list[tuple[str, str, str]]:
 def ru_mentions_batch(articles: list[Article]) -> None:
     """Run NER once over every article not seen yet (slovnet is much faster batched)."""
     todo = [a for a in articles if "ner:ru" not in cache(a)]
+    for article in todo:
+        if not _lead_text(article, "ru").strip():
+            cache(article)["ner:ru"] = []  # slovnet fails on an empty text
+    todo = [a for a in todo if "ner:ru" not in cache(a)]
     if not todo:
         return
     texts = [_lead_text(a, "ru") for a in todo]
@@ -72,7 +78,7 @@ def ru_mentions_batch(articles: list[Article]) -> None:
     for article, text, markup in zip(todo, texts, tagger.map(texts), strict=True):
         found: list[tuple[str, str, str]] = []
         for span in markup.spans:
-            surface = text[span.start : span.stop].strip(" .,«»\"")
+            surface = text[span.start : span.stop].strip(' .,«»"')
             if span.type == "PER":
                 surface = _ru_clean_person(surface)
                 if " " not in surface and ru_is_common_noun(surface):
@@ -112,7 +118,23 @@ _GEO_WORDS = {
     "peninsula", "strait", "heights", "village", "town", "borough", "hospital", "stadium", "arena", "palace",
     "tower", "centre", "center", "county's", "springs", "falls", "harbour", "harbor", "port", "lane", "way",
 }  # fmt: skip
-_EN_ORG_EXTRA = {"brigade", "ambulance", "fire", "brexit", "times", "tv", "radio", "press", "media"}
+_EVENT_WORDS = {
+    "games", "olympics", "cup", "championship", "championships", "league", "festival", "awards", "summit",
+    "election", "elections", "war", "day", "week", "series", "open", "prix", "show", "email", "act", "bill",
+}  # fmt: skip
+_EN_ORG_EXTRA = {
+    "workers",
+    "union",
+    "brigade",
+    "ambulance",
+    "fire",
+    "brexit",
+    "times",
+    "tv",
+    "radio",
+    "press",
+    "media",
+}
 
 
 def _en_spans(text: str) -> list[tuple[str, str]]:
@@ -129,7 +151,12 @@ def _en_spans(text: str) -> list[tuple[str, str]]:
         if not _POSSESSIVE.search(tok.text):
             while j < len(tokens):
                 t = tokens[j]
-                if t.is_word and t.is_capitalized and t.low not in _SKIP_CAPS and tokens[j - 1].end + 1 >= t.start:
+                if (
+                    t.is_word
+                    and t.is_capitalized
+                    and t.low not in _SKIP_CAPS
+                    and tokens[j - 1].end + 1 >= t.start
+                ):
                     j += 1
                     if _POSSESSIVE.search(t.text):
                         break  # "Boris Johnson's Brexit": the possessive ends the name
@@ -145,6 +172,15 @@ def _en_spans(text: str) -> list[tuple[str, str]]:
                     break
         words = [_POSSESSIVE.sub("", t.text) for t in tokens[i:j]]
         prev = tokens[i - 1].low.rstrip(".") if i > 0 else ""
+        # a sentence-initial common word glued to a name: "Distancing Prime Minister Benjamin Netanyahu"
+        if (
+            i == 0
+            and len(words) > 1
+            and re.search(r"(ing|ed|ly|s)$", words[0])
+            and words[0].lower() not in EN_TYPES
+        ):
+            words = words[1:]
+            i += 1
         # "Prime Minister Anna Berg", "Mayor Tomas Lind": the title is a cue, not part of the name
         while len(words) > 1 and words[0].lower().rstrip(".") in PERSON_TITLES | {"prime", "vice"}:
             prev = words[0].lower().rstrip(".")
@@ -168,6 +204,8 @@ def _en_type(words: list[str], prev: str, nxt: str, sentence_initial: bool) -> s
     lows = [w.lower().rstrip(".") for w in words]
     if len(words) > 1 and (lows[-1] in ORG_SUFFIXES or lows[-1] in _EN_ORG_EXTRA):
         return "ORG"
+    if len(words) > 1 and EN_TYPES.get(lows[0]) == "ORG":
+        return "ORG"  # "Google Maps", "Apple TV": a product of a known organisation
     if len(words) == 1 and words[0].isupper() and 2 <= len(words[0]) <= 6:
         return "ORG"
     if any(w in _GEO_WORDS for w in lows) or any(w in EN_TYPES and EN_TYPES[w] == "LOC" for w in lows):
@@ -192,7 +230,8 @@ def en_mentions(article: Article) -> list[tuple[str, str, str]]:
         return cached  # type: ignore[return-value]
     found = []
     title = article.title.strip()
-    texts = ([] if _is_title_case(title) else [title]) + [s.text for s in sentences(article, "en")[1:12]]
+    body = [s.text for s in sentences(article, "en") if not s.is_title][:11]
+    texts = ([title] if title and not _is_title_case(title) else []) + body
     budget = LEAD_CHARS * 2
     for text in texts:
         if budget <= 0:
@@ -261,8 +300,10 @@ def _resolve_unknown(key: str, names: Counter[str], text: str) -> str:
     name = names.most_common(1)[0][0]
     words = name.split()
     last = words[-1]
-    if len(last) < 3:
+    if len(last) < 3 or last.lower() in _EVENT_WORDS:
         return ""
+    if re.search(r"\b" + re.escape(last.lower()) + r"\b", text):
+        return ""  # the last word also occurs in lower case: a common noun ("Olympic Games"... games)
     total = len(re.findall(r"\b" + re.escape(last) + r"\b", text))
     full = len(re.findall(re.escape(name), text))
     alone = total - full
@@ -296,7 +337,11 @@ def thread_entities(articles: list[Article], lang: str, limit: int = 15) -> list
         kinds = merged_votes[key]
         kind = kinds.most_common(1)[0][0]
         if kind == "?":
-            kind = kinds.most_common(2)[1][0] if len(kinds) > 1 else _resolve_unknown(key, merged_names[key], all_text)
+            kind = (
+                kinds.most_common(2)[1][0]
+                if len(kinds) > 1
+                else _resolve_unknown(key, merged_names[key], all_text)
+            )
             if not kind:
                 continue
         name = merged_names[key].most_common(1)[0][0]
@@ -328,4 +373,3 @@ def thread_entities(articles: list[Article], lang: str, limit: int = 15) -> list
         )
     out.sort(key=lambda e: (-e["n_sources"], -e["count"], e["name"]))
     return out[:limit]
-

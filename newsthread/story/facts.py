@@ -133,6 +133,7 @@ class Statement:
     geo: frozenset[str] = frozenset()
     places: frozenset[str] = frozenset()  # places of prepositional groups: "в США", "в Казахстане"
     years: frozenset[str] = frozenset()
+    past: bool = False  # the sentence dates its figure relatively in the past ("last year")
     date: str = ""
     in_lead: bool = False
 
@@ -314,7 +315,11 @@ def _head_ru(s: _Sentence, q: Quantity, qi: int) -> _Head | None:
         ):
             k -= 1  # a person or a place is not what a sum of money counts
             continue
-        if top.pos == "NOUN" and "Abbr" not in top.grammemes or (top.pos == "NOUN" and s.tokens[k].is_capitalized):
+        if (
+            top.pos == "NOUN"
+            and "Abbr" not in top.grammemes
+            or (top.pos == "NOUN" and s.tokens[k].is_capitalized)
+        ):
             # a prepositional group is skipped whole
             j = k - 1
             while j >= 0 and s.is_adj(j):
@@ -351,7 +356,7 @@ def _head_ru(s: _Sentence, q: Quantity, qi: int) -> _Head | None:
 
 
 def _after_unit_ru(s: _Sentence, q: Quantity) -> _Head | None:
-    """"500 млн тонн нефти", "2 млрд рублей бюджетных средств": a genitive noun right after the unit."""
+    """ "500 млн тонн нефти", "2 млрд рублей бюджетных средств": a genitive noun right after the unit."""
     k = q.end
     while k < len(s.tokens) and k - q.end < 3 and s.tokens[k].is_word and s.is_adj(k):
         k += 1
@@ -497,11 +502,24 @@ def _geo(s: _Sentence, tokens: range) -> set[str]:
 
 def _role(s: _Sentence, q: Quantity) -> str:
     k = q.start - 1
+    # a conversion in brackets right after another figure: "60 miles (97km)", "7 km (4 miles)"
+    if s.low(k) == "(" and k > 0 and s.owner[k - 1] >= 0:
+        return "conversion"
     if s.low(k) in ("из", "of") or (s.low(k) == "of" and s.low(k - 1) == "out"):
         before = k - 1 - (s.low(k - 1) == "out")
         if before < 0 or s.tokens[before].text in (",", ";", ":") or s.tokens[before].is_number:
             return "total"
-    if s.low(q.start - 1) in ("ещё", "еще", "другие", "других", "остальные", "остальных", "another", "other", "additional"):
+    if s.low(q.start - 1) in (
+        "ещё",
+        "еще",
+        "другие",
+        "других",
+        "остальные",
+        "остальных",
+        "another",
+        "other",
+        "additional",
+    ):
         return "part"
     for words in _PART_MARKERS:
         n = len(words)
@@ -528,6 +546,14 @@ _RELATIVE_YEARS = {
 }  # fmt: skip
 
 
+_PAST_RE = {
+    "ru": re.compile(
+        r"в прошлом году|в позапрошлом году|в минувшем году|годом ранее|год назад|лет назад", re.I
+    ),
+    "en": re.compile(r"\blast year\b|\ba year (?:ago|earlier)\b|\byears ago\b|\bthe previous year\b", re.I),
+}
+
+
 def _sentence_years(s: _Sentence, published_year: int | None) -> frozenset[str]:
     years = {q.date.split("/")[0] for q in s.quantities if q.kind == "date" and q.unit == "year" and q.date}
     years |= {q.date[:4] for q in s.quantities if q.kind == "date" and q.unit == "date" and q.date[:1] != "-"}
@@ -549,11 +575,13 @@ def _analyse(article: Article, lang: str, index: int) -> list[Statement]:
         if not s.quantities:
             continue
         years = _sentence_years(s, published_year)
+        past = bool(_PAST_RE["ru" if lang == "ru" else "en"].search(text))
         heads: dict[int, tuple[str, str, str, set[str], str]] = {}
         for qi, q in enumerate(s.quantities):
             statement = _statement(s, q, qi, heads, article, (index, sent.index), years)
             if statement is not None:
                 statement.in_lead = sent.index <= 1
+                statement.past = past
                 out.append(statement)
     return out
 
@@ -711,7 +739,7 @@ _RU_PERSON = {
     "зритель", "фигурант", "подозреваемый", "обвиняемый", "задержанный", "погибший", "пострадавший", "раненый",
     "умерший", "заболевший", "инфицированный", "осужденный", "пропавший", "эвакуированный", "госпитализированный",
     "спасатель", "пожарный", "горняк", "шахтер", "рабочий", "работник", "специалист", "эксперт", "учёный",
-    "ученый", "журналист", "волонтер", "доброволец", "кандидат", "избиратель", "житель", "россиянин",
+    "ученый", "журналист", "волонтер", "доброволец", "кандидат", "избиратель", "россиянин",
     "американец", "украинец", "иностранец", "жертва", "сослуживец", "срочник", "боевик", "игрок", "спортсмен",
     "делегат", "гость", "покупатель", "клиент", "пенсионер", "учитель", "преподаватель", "медик", "семья",
 }  # fmt: skip
@@ -755,7 +783,10 @@ def _compatible_context(a: Statement, b: Statement) -> bool:
         return False
     if a.places and b.places and not (a.places & b.places):
         return False
-    return not (a.years and b.years and not (a.years & b.years))
+    if a.years and b.years and not (a.years & b.years):
+        return False
+    # "в прошлом году участвовали 11 тысяч" vs a figure with no time: last year's number vs this one
+    return not (a.past and not b.years or b.past and not a.years)
 
 
 def _overlap(a: Statement, b: Statement) -> bool:
@@ -813,7 +844,7 @@ _NOT_COMPARED = {"date", "duration", "score", "speed", "temperature"}
 def _comparable(a: Statement, b: Statement, geo_split: bool = False) -> bool:
     if a.kind in _NOT_COMPARED or b.kind in _NOT_COMPARED or not a.concept:
         return False
-    if a.key != b.key or a.role == "part" or b.role == "part":
+    if a.key != b.key or a.role in ("part", "conversion") or b.role in ("part", "conversion"):
         return False
     if a.sentence_id == b.sentence_id:
         return False
@@ -831,6 +862,14 @@ def _geo_split(group: list[Fact]) -> bool:
     """Does a group hold figures for places that exclude each other (24 Russian vs 10 Kazakh regions)?"""
     geos = [st.geo for fact in group for st in fact.statements if st.geo]
     return any(not (a & b) for i, a in enumerate(geos) for b in geos[i + 1 :])
+
+
+def _find(parent: list[int], x: int) -> int:
+    """Union-find root with path halving."""
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
 
 
 def _multi_voice(article: Article) -> bool:
@@ -860,12 +899,6 @@ def disagreements(facts: list[Fact]) -> list[dict]:
             continue
         parent = list(range(len(group)))
 
-        def find(x: int) -> int:
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
         conflicted: set[int] = set()
         split = _geo_split(group)
         voices = [_single_voice_articles(f) for f in group]
@@ -873,19 +906,24 @@ def disagreements(facts: list[Fact]) -> list[dict]:
             for j in range(i + 1, len(group)):
                 if voices[i] & voices[j]:
                     continue
-                if any(k not in (i, j) and voices[k] & voices[i] and voices[k] & voices[j] for k in range(len(group))):
+                if any(
+                    k not in (i, j) and voices[k] & voices[i] and voices[k] & voices[j]
+                    for k in range(len(group))
+                ):
                     continue
                 if _conflict(group[i], group[j], split):
-                    parent[find(i)] = find(j)
+                    parent[_find(parent, i)] = _find(parent, j)
                     conflicted.update((i, j))
         clusters: dict[int, list[int]] = defaultdict(list)
         for i in sorted(conflicted):
-            clusters[find(i)].append(i)
+            clusters[_find(parent, i)].append(i)
         for members in clusters.values():
             facts_in = [group[i] for i in members]
             values = sorted({f.first.value for f in facts_in})
             if len(values) >= 4:
                 continue
+            if not any(_prominent(f) for f in facts_in):
+                continue  # two passing mentions deep in two texts: too weak to call a disagreement
             # statements consistent with a conflicting one join the side-by-side view
             for i, fact in enumerate(group):
                 if i in members or any(voices[i] & voices[m] for m in members):
@@ -904,6 +942,11 @@ def _conflict(a: Fact, b: Fact, geo_split: bool) -> bool:
     return False
 
 
+def _prominent(fact: Fact) -> bool:
+    """Stated by two articles, or in a title or the first sentences of one."""
+    return len(fact.articles) >= 2 or any(st.in_lead for st in fact.statements)
+
+
 def _evolving(facts_in: list[Fact]) -> bool:
     """Do the figures only grow (or only shrink) with publication time? Then it is an update."""
     points = []
@@ -913,7 +956,7 @@ def _evolving(facts_in: list[Fact]) -> bool:
             return False
         points.append((min(times), max(times), fact.first.value))
     points.sort()
-    for (a0, a1, av), (b0, _, bv) in zip(points, points[1:], strict=False):
+    for (_a0, a1, av), (b0, _, bv) in zip(points, points[1:], strict=False):
         if b0 <= a1 or av == bv:
             return False
     values = [v for _, _, v in points]
@@ -984,6 +1027,26 @@ def _about(st: Statement) -> str:
     return label
 
 
+def _fold_unqualified(facts: list[Fact]) -> list[Fact]:
+    """For the facts list: a figure with nothing to say what it counts joins the same figure
+    stated with a subject elsewhere ("$4.99" → "$4.99 for the service")."""
+    kept = [Fact(list(f.statements)) for f in facts if f.first.concept or f.first.kind == "date"]
+    for fact in facts:
+        if fact.first.concept or fact.first.kind == "date":
+            continue
+        st = fact.first
+        for other in kept:
+            o = other.first
+            if (o.kind, o.unit, o.marker) == (st.kind, st.unit, st.marker) and math.isclose(
+                o.value, st.value
+            ):
+                other.statements.extend(fact.statements)
+                break
+        else:
+            kept.append(Fact(list(fact.statements)))
+    return kept
+
+
 def thread_facts(articles: list[Article], lang: str, limit: int = 20) -> tuple[list[dict], list[dict]]:
     """(facts, disagreements) of a thread, JSON-ready."""
     statements: list[Statement] = []
@@ -991,7 +1054,7 @@ def thread_facts(articles: list[Article], lang: str, limit: int = 20) -> tuple[l
         statements.extend(article_statements(article, lang, index))
     facts = merge_facts(statements)
     groups = disagreements(facts)
-    ranked = sorted(facts, key=_fact_score, reverse=True)
+    ranked = sorted(_fold_unqualified(facts), key=_fact_score, reverse=True)
     # one entry per dedupe key: a statement repeated in one article is one fact
     shown = [fact_json(f) for f in ranked[:limit]]
     found = []
@@ -1024,6 +1087,8 @@ def thread_facts(articles: list[Article], lang: str, limit: int = 20) -> tuple[l
                 "statements": statements_json,
                 "n_sources": len({n for s in statements_json for n in s["articles"]}),
                 "evolving": _evolving(facts_in),
+                # a transcript can disagree with itself: two speakers, one source
+                "within_one_source": len({n for s in statements_json for n in s["articles"]}) == 1,
             }
         )
     found.sort(key=lambda d: (-d["n_sources"], -len(d["statements"])))

@@ -271,7 +271,9 @@ def _pairs(block: str) -> list[tuple[list[str], list[str]]]:
         if "|" not in line:
             continue
         en, ru = line.split("|", 1)
-        out.append(([x.strip() for x in en.split(",") if x.strip()], [x.strip() for x in ru.split(",") if x.strip()]))
+        out.append(
+            ([x.strip() for x in en.split(",") if x.strip()], [x.strip() for x in ru.split(",") if x.strip()])
+        )
     return out
 
 

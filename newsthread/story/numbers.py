@@ -39,7 +39,15 @@ RU_MULTIPLIERS = {
     "тысяча": 1e3, "тыс": 1e3, "миллион": 1e6, "млн": 1e6, "миллиард": 1e9, "млрд": 1e9,
     "триллион": 1e12, "трлн": 1e12,
 }  # fmt: skip
-EN_MULTIPLIERS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "mn": 1e6, "bn": 1e9, "tn": 1e12}
+EN_MULTIPLIERS = {
+    "thousand": 1e3,
+    "million": 1e6,
+    "billion": 1e9,
+    "trillion": 1e12,
+    "mn": 1e6,
+    "bn": 1e9,
+    "tn": 1e12,
+}
 EN_ATTACHED_MULTIPLIERS = {"k": 1e3, "m": 1e6, "mn": 1e6, "bn": 1e9, "b": 1e9, "tn": 1e12, "trn": 1e12}
 
 # unit word (ru lemma or surface, en lower/lemma) → (unit, kind)
@@ -100,6 +108,7 @@ RU_MARKERS: list[tuple[tuple[str, ...], str]] = [
     (("меньше",), "less"), (("максимум",), "atmost"), (("превысил",), "more"), (("превысила",), "more"),
     (("превысило",), "more"), (("превысили",), "more"), (("превышает",), "more"), (("превышают",), "more"),
     (("превышать",), "more"), (("превысит",), "more"), (("почти", "в"), "almost"), (("около", "в"), "approx"),
+    (("дороже",), "more"), (("дешевле",), "less"), (("свыше", "чем"), "more"),
 ]  # fmt: skip
 EN_MARKERS: list[tuple[tuple[str, ...], str]] = [
     (("in", "excess", "of"), "more"), (("no", "fewer", "than"), "atleast"), (("no", "less", "than"), "atleast"),
@@ -114,6 +123,7 @@ EN_MARKERS: list[tuple[tuple[str, ...], str]] = [
     (("under",), "less"), (("below",), "less"), (("above",), "more"), (("estimated",), "approx"),
 ]  # fmt: skip
 
+
 def _marker_index(markers: list[tuple[tuple[str, ...], str]]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
     index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for words, kind in markers:
@@ -124,18 +134,64 @@ def _marker_index(markers: list[tuple[tuple[str, ...], str]]) -> dict[str, list[
 _RU_MARKER_INDEX = _marker_index(RU_MARKERS)
 _EN_MARKER_INDEX = _marker_index(EN_MARKERS)
 
-YEAR_PREPOSITIONS = {"в", "с", "по", "к", "до", "на", "от", "in", "since", "by", "until", "from", "of", "between", "and", "и", "—", "–"}
+YEAR_PREPOSITIONS = {
+    "в",
+    "с",
+    "по",
+    "к",
+    "до",
+    "на",
+    "от",
+    "in",
+    "since",
+    "by",
+    "until",
+    "from",
+    "of",
+    "between",
+    "and",
+    "и",
+    "—",
+    "–",
+}
 NOT_COUNTED = {
     "раз", "место", "номер", "процент", "час", "раза", "time", "times", "place", "th", "st", "nd", "rd",
     "per", "из", "от", "of", "out",
 }  # fmt: skip
 _RU_CURRENCY_ADJ = {
-    "швейц": {"CHF": "CHF"}, "белор": {"RUB": "BYN"}, "амери": {"USD": "USD"}, "канад": {"USD": "CAD"},
-    "австр": {"USD": "AUD"}, "гонко": {"USD": "HKD"}, "новых": {}, "украи": {}, "китай": {}, "японс": {},
-    "британ": {}, "турец": {}, "индий": {"INR": "INR"},
+    "швейц": {"CHF": "CHF"},
+    "белор": {"RUB": "BYN"},
+    "амери": {"USD": "USD"},
+    "канад": {"USD": "CAD"},
+    "австр": {"USD": "AUD"},
+    "гонко": {"USD": "HKD"},
+    "новых": {},
+    "украи": {},
+    "китай": {},
+    "японс": {},
+    "британ": {},
+    "турец": {},
+    "индий": {"INR": "INR"},
 }
 _MARKER_PREPOSITIONS = {"в", "на", "до", "с", "in", "at", "to", "by", "of"}
-_RU_ABBREVIATIONS = {"тыс", "млн", "млрд", "трлн", "долл", "руб", "км", "кг", "см", "грн", "кв", "м", "г", "мин", "ч", "сек"}
+_RU_ABBREVIATIONS = {
+    "тыс",
+    "млн",
+    "млрд",
+    "трлн",
+    "долл",
+    "руб",
+    "км",
+    "кг",
+    "см",
+    "грн",
+    "кв",
+    "м",
+    "г",
+    "мин",
+    "ч",
+    "сек",
+}
 _GAP_SPACES = {" ", "\xa0", "\u202f", "\u2009"}
 _NUM_RE = re.compile(r"^\d+(?:[.,]\d+)*$")
 
@@ -323,7 +379,12 @@ class _Scanner:
             for p in ru_parses(word):
                 if p.lemma in RU_MULTIPLIERS and p.pos == "NOUN":
                     end = j + 1
-                    if word in _RU_ABBREVIATIONS and end < len(self.t) and self.t[end].text == "." and _adjacent(self.t[j], self.t[end]):
+                    if (
+                        word in _RU_ABBREVIATIONS
+                        and end < len(self.t)
+                        and self.t[end].text == "."
+                        and _adjacent(self.t[j], self.t[end])
+                    ):
                         end += 1
                     return RU_MULTIPLIERS[p.lemma], end
             return 1.0, j
@@ -366,7 +427,12 @@ class _Scanner:
                         return "", "", j
                     unit, kind = RU_UNITS[cand]
                     end = j + 1
-                    if word in _RU_ABBREVIATIONS and end < len(t) and t[end].text == "." and _adjacent(t[j], t[end]):
+                    if (
+                        word in _RU_ABBREVIATIONS
+                        and end < len(t)
+                        and t[end].text == "."
+                        and _adjacent(t[j], t[end])
+                    ):
                         end += 1
                     if unit == "USD" and self.low(end) == "сша":
                         end += 1
@@ -397,7 +463,12 @@ class _Scanner:
                     end += 1
                 if unit == "km" and self.low(end) == "/" and self.low(end + 1) in ("h", "hr", "hour"):
                     return "km/h", "speed", end + 2
-                if cand in ("km", "kg", "lb") and end < len(t) and t[end].text == "." and _adjacent(t[j], t[end]):
+                if (
+                    cand in ("km", "kg", "lb")
+                    and end < len(t)
+                    and t[end].text == "."
+                    and _adjacent(t[j], t[end])
+                ):
                     end += 1
                 return unit, kind, end
         return "", "", j
@@ -438,7 +509,12 @@ class _Scanner:
         head = -1
         while k < len(t) and t[k].is_word and k - j < 4:
             word = self.low(k)
-            if word in STOPWORDS_EN or word in NOT_COUNTED or _looks_like_en_verb(word) and k > j:
+            if (
+                word in STOPWORDS_EN
+                or word in NOT_COUNTED
+                or (_looks_like_en_verb(word) or word.endswith("ly"))
+                and k > j
+            ):
                 break
             if word in EN_MONTHS and k == j:
                 return -1, -1, -1
@@ -512,8 +588,10 @@ class _Scanner:
         elif prev not in YEAR_PREPOSITIONS and not (self.lang == "en" and prev in EN_MONTHS):
             if end < len(self.t) and self.t[end].is_word:
                 following = self.t[end]
-                if self.lang == "ru" or not following.is_capitalized and (
-                    following.low.endswith("s") or following.low == "people"
+                if (
+                    self.lang == "ru"
+                    or not following.is_capitalized
+                    and (following.low.endswith("s") or following.low == "people")
                 ):
                     return None  # "2019 people": a count, not a year
             if prev and prev[0].isdigit():
@@ -542,7 +620,17 @@ _EN_VERB_WORDS = {
     "expects", "shows", "show", "remain", "remains", "become", "becomes", "stand", "went", "came", "saw",
     "found", "find", "finds", "give", "gives", "take", "takes", "goes", "go", "come", "comes",
 }  # fmt: skip
-_EN_NOUN_ING = {"building", "meeting", "wedding", "funding", "spending", "training", "hearing", "housing", "ceiling"}
+_EN_NOUN_ING = {
+    "building",
+    "meeting",
+    "wedding",
+    "funding",
+    "spending",
+    "training",
+    "hearing",
+    "housing",
+    "ceiling",
+}
 
 
 def _looks_like_en_verb(word: str) -> bool:
@@ -598,7 +686,9 @@ def _skip_number(sc: _Scanner, i: int, end: int) -> bool:
     if i > 0:
         prev = t[i - 1]
         if _adjacent(prev, t[i]) and (prev.is_word or prev.text in ("-", "/", "№", "#", ".", ":")):
-            if not (prev.text in CURRENCY_SIGNS or prev.text == "-" and i > 1 and not _adjacent(t[i - 2], prev)):
+            if not (
+                prev.text in CURRENCY_SIGNS or prev.text == "-" and i > 1 and not _adjacent(t[i - 2], prev)
+            ):
                 return True
         if prev.text in ("№", "#") or prev.low in ("no", "номер"):
             return True
@@ -642,7 +732,11 @@ def _quantity_at(sc: _Scanner, i: int) -> Quantity | None:
         year = sc.year_at(num_i, value, end)
         if year is not None:
             # a range of years "2020–2022"
-            if sc.low(end) in ("-", "–", "—") and end + 1 < len(t) and re.fullmatch(r"\d{4}", t[end + 1].text):
+            if (
+                sc.low(end) in ("-", "–", "—")
+                and end + 1 < len(t)
+                and re.fullmatch(r"\d{4}", t[end + 1].text)
+            ):
                 second = sc.year_at(end + 1, float(t[end + 1].text), end + 2)
                 if second is not None:
                     year.end = second.end

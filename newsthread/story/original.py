@@ -24,7 +24,8 @@ WEIGHTS = {"cited": 2.0, "quoted": 1.5, "fullest": 1.0, "first": 0.8}
 _ATTRIBUTION = re.compile(
     r"(со ссылкой на|сообщает|сообщил[аи]?|передает|передаёт|пишет|по данным|по информации|"
     r"according to|reported by|reports|citing|cited by|told|via|said in a statement|quoted by|"
-    r"сообщается на|опубликован\w* на)\s*(сайт\w*|портал\w*|издани\w*|агентств\w*)?\s*$",
+    r"сообщается на|опубликован\w* на|сообщают|пишут|передают|цитирует|reported|writes|wrote|a report by|"
+    r"in an interview with|interview with)\s*(сайт\w*|портал\w*|издани\w*|агентств\w*|the)?\s*[«\"“]?\s*$",
     re.IGNORECASE,
 )
 _PHOTO = re.compile(r"(фото|photo|image|источник фото|credit)\s*[:—-]?\s*$", re.IGNORECASE)
@@ -55,8 +56,15 @@ def _names(article: Article) -> list[str]:
 
 
 @lru_cache(maxsize=20_000)
-def _name_pattern(name: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w.])" + re.escape(name) + r"(?![\w])", re.IGNORECASE)
+def _name_pattern(name: str, case_sensitive: bool = False) -> re.Pattern[str]:
+    flags = 0 if case_sensitive else re.IGNORECASE
+    return re.compile(r"(?<![\w.])" + re.escape(name) + r"(?![\w])", flags)
+
+
+def _ambiguous_site_name(name: str) -> bool:
+    """A site name that is also ordinary words ("Time", "Breaking News", "Reuters" alone): it
+    counts only in an attribution ("according to Time"), never as a bare word."""
+    return "." not in name and len(name.split()) <= 2 and not any(ch.isdigit() for ch in name)
 
 
 def _mention_weight(text: str, name: str) -> tuple[float, str]:
@@ -64,10 +72,13 @@ def _mention_weight(text: str, name: str) -> tuple[float, str]:
     best, phrase = 0.0, ""
     if name.lower() not in text.lower():
         return best, phrase
-    for match in _name_pattern(name).finditer(text):
+    ambiguous = _ambiguous_site_name(name)
+    for match in _name_pattern(name, case_sensitive=ambiguous).finditer(text):
         before = text[max(0, match.start() - 60) : match.start()]
         if _ATTRIBUTION.search(before):
             weight = 1.0
+        elif ambiguous:
+            continue
         elif _PHOTO.search(before):
             weight = 0.25
         else:
@@ -130,7 +141,9 @@ def find_original(articles: list[Article]) -> dict | None:
                     continue
                 shares.append(len(shingles[j] & shingles[i]) / len(shingles[j]))
             quoted[i] = sum(shares) / len(shares) if shares else 0.0
-    timed = [(a.published, i) for i, a in enumerate(articles) if a.published and not _is_date_only(a.published)]
+    timed = [
+        (a.published, i) for i, a in enumerate(articles) if a.published and not _is_date_only(a.published)
+    ]
     if not timed:
         timed = [(a.published, i) for i, a in enumerate(articles) if a.published]
     order = {i: rank for rank, (_, i) in enumerate(sorted(timed))}

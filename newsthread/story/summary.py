@@ -61,11 +61,15 @@ def _good(sentence: Sentence, lang: str) -> bool:
     text = sentence.text
     if not MIN_CHARS <= len(text) <= MAX_CHARS or len(text.split()) < 6:
         return False
-    if text[-1] not in ".…»\"”'":
-        return False
+    if text[-1] not in ".…»\"”'" or text[0].islower() or text[0] in "(`[":
+        return False  # a fragment: starts mid-sentence or ends without a full stop
     if _BOILERPLATE.search(text) or not in_language(text, lang):
         return False
-    if text[0] in "«\"“„'" and text.count(text[0]) + text.count("»") + text.count("”") >= 2 and text[-2] in "»\"”":
+    if (
+        text[0] in "«\"“„'"
+        and text.count(text[0]) + text.count("»") + text.count("”") >= 2
+        and text[-2] in '»"”'
+    ):
         return False  # a bare quotation: who said it is lost
     return not text.isupper()
 
@@ -167,8 +171,10 @@ def summarize(articles: list[Article], lang: str, n_min: int = 3, n_max: int = 5
             redundancy = max((similarity[i, j] for j in chosen), default=0.0)
             if redundancy > NEAR_DUPLICATE:
                 continue
-            if any(len(word_sets[i] & word_sets[j]) / max(1, min(len(word_sets[i]), len(word_sets[j]))) > 0.6
-                   for j in chosen):
+            if any(
+                len(word_sets[i] & word_sets[j]) / max(1, min(len(word_sets[i]), len(word_sets[j]))) > 0.6
+                for j in chosen
+            ):
                 continue
             value = MMR_LAMBDA * scores[i] - (1 - MMR_LAMBDA) * redundancy - 0.05 * used_articles[id(article)]
             if value > best_value:

@@ -74,9 +74,8 @@ def split_sentences(text: str, lang: str) -> list[str]:
     for part in parts[1:]:
         last_word = merged[-1].rsplit(" ", 1)[-1].rstrip(".").lower()
         single_initial = len(last_word) == 1 and last_word.isalpha()
-        if (
-            merged[-1].endswith(".")
-            and (last_word in _EN_ABBREVIATIONS or single_initial or part[0].islower() or part[0].isdigit())
+        if merged[-1].endswith(".") and (
+            last_word in _EN_ABBREVIATIONS or single_initial or part[0].islower() or part[0].isdigit()
         ):
             merged[-1] = f"{merged[-1]} {part}"
         else:
@@ -259,7 +258,9 @@ def ru_normal_phrase(phrase: str) -> str:
         adj = next((p for p in parsed[k] if p.tag.POS in ("ADJF", "PRTF")), None)
         if adj is None:
             continue
-        wanted = {"nomn", "plur"} if number == "plur" else {"nomn", "sing", gender} if gender else {"nomn", "sing"}
+        wanted = (
+            {"nomn", "plur"} if number == "plur" else {"nomn", "sing", gender} if gender else {"nomn", "sing"}
+        )
         form = adj.inflect(wanted)
         if form:
             out[k] = _match_case(form.word, words_[k])
@@ -301,7 +302,12 @@ def ru_person_normal(name: str) -> str:
 def ru_is_common_noun(word: str) -> bool:
     """A dictionary common noun (not a name): "Американку", "Жительницу"."""
     parses = _morph().parse(word.lower())[:3]
-    return bool(parses) and all(
-        p.tag.POS in ("NOUN", "ADJF", "NPRO") and not (_PERSON_GRAMMEMES | {"Geox", "Orgn"}) & set(p.tag.grammemes)
-        for p in parses
-    ) and _morph().word_is_known(word.lower())
+    return (
+        bool(parses)
+        and all(
+            p.tag.POS in ("NOUN", "ADJF", "NPRO")
+            and not (_PERSON_GRAMMEMES | {"Geox", "Orgn"}) & set(p.tag.grammemes)
+            for p in parses
+        )
+        and _morph().word_is_known(word.lower())
+    )

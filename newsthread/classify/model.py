@@ -1,0 +1,240 @@
+"""`NewsClassifier`: news / not-news and one of the 7 categories for en/ru articles.
+
+Two linear models over the same hashed features (features.py):
+- a 7-way softmax over categories, plus for Russian a table of per-word-form category scores
+  distilled from navec word embeddings at training time (so synonyms the weak labels never showed
+  still count), plus a per-language prior shift estimated by EM on the unlabelled corpus;
+- a not-news logistic model (positive-unlabelled: weak not-news labels vs. everything else),
+  combined with the high-precision rules of rules.py (recipes, horoscopes, how-tos, sales...).
+
+The learned state is plain numpy arrays saved in one compressed .npz; no pickles, no texts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from newsthread.classify import rules
+from newsthread.classify.features import ArticleFeaturizer, murmur_keys
+from newsthread.model import CATEGORIES, NEWS_LANGUAGES, Article
+
+MODEL_FILE = "classifier.npz"
+_FORM = re.compile(r"[а-яёa-z]+")
+
+
+def russian_forms(text: str) -> list[str]:
+    """Lower-cased word forms, the unit of the distilled embedding scores."""
+    return _FORM.findall(text.lower())
+
+
+def default_model_path() -> Path:
+    return Path(str(resources.files("newsthread.models").joinpath(MODEL_FILE)))
+
+
+class NewsClassifier:
+    """News filter and category classifier (scikit-learn style: settings in __init__, learned state
+    in attributes ending with `_`; `load()` gives the shipped, trained model)."""
+
+    def __init__(
+        self,
+        n_features: int = 2**18,
+        lead_chars: int = 1500,
+        alpha: float = 2e-5,
+        news_alpha: float = 1e-5,
+        embedding_scale: float = 0.5,
+        news_threshold: float = 0.5,
+        section_weight: float = 1.0,
+        use_rules: bool = True,
+        random_state: int = 0,
+    ):
+        self.n_features = n_features
+        self.lead_chars = lead_chars
+        self.alpha = alpha
+        self.news_alpha = news_alpha
+        self.embedding_scale = embedding_scale
+        self.news_threshold = news_threshold
+        self.section_weight = section_weight
+        self.use_rules = use_rules
+        self.random_state = random_state
+        self._featurizer = ArticleFeaturizer(n_features=n_features, lead_chars=lead_chars)
+
+    # --- features -------------------------------------------------------------------------------
+    def featurize(self, articles: Sequence[Article]) -> sp.csr_matrix:
+        return self._featurizer.transform(articles)
+
+    def _form_keys(self, article: Article) -> np.ndarray:
+        forms = russian_forms(f"{article.title} {self._featurizer.lead_text(article)}")
+        return murmur_keys(forms)
+
+    def embedding_scores(self, articles: Sequence[Article]) -> np.ndarray:
+        """Per-article category scores from the distilled word-form table (Russian only): the mean
+        over the article's word forms of each known form's scores."""
+        scores = np.zeros((len(articles), len(self.classes_)), dtype=np.float32)
+        table = self.form_keys_
+        if len(table) == 0:
+            return scores
+        key_parts, row_parts, lengths = [], [], np.ones(len(articles), dtype=np.float32)
+        for row, article in enumerate(articles):
+            if article.lang == "ru":
+                keys = self._form_keys(article)
+                key_parts.append(keys)
+                row_parts.append(np.full(len(keys), row, dtype=np.int64))
+                lengths[row] = max(1, len(keys))
+        if not key_parts:
+            return scores
+        keys = np.concatenate(key_parts)
+        rows = np.concatenate(row_parts)
+        pos = np.searchsorted(table, keys)
+        pos[pos >= len(table)] = 0
+        hit = table[pos] == keys
+        np.add.at(scores, rows[hit], self.form_scores_[pos[hit]].astype(np.float32))
+        return scores / lengths[:, None]
+
+    # --- prediction -----------------------------------------------------------------------------
+    def category_proba(self, articles: Sequence[Article], matrix: sp.csr_matrix | None = None) -> np.ndarray:
+        """(n, 7) probabilities in the order of `classes_`."""
+        if not articles:
+            return np.zeros((0, len(self.classes_)), dtype=np.float32)
+        matrix = self.featurize(articles) if matrix is None else matrix
+        logits = np.asarray(matrix @ self.coef_.T, dtype=np.float32) + self.intercept_
+        logits += self.embedding_scores(articles)
+        for lang, shift in self.prior_shift_.items():
+            rows = np.fromiter((a.lang == lang for a in articles), dtype=bool, count=len(articles))
+            logits[rows] += shift
+        if self.section_weight != 1.0:
+            index = {c: i for i, c in enumerate(self.classes_)}
+            for row, article in enumerate(articles):
+                named = rules.section_category(article.url)
+                if named in index:
+                    logits[row, index[named]] += np.log(self.section_weight)
+        logits -= logits.max(axis=1, keepdims=True)
+        np.exp(logits, out=logits)
+        return logits / logits.sum(axis=1, keepdims=True)
+
+    def not_news_proba(self, articles: Sequence[Article], matrix: sp.csr_matrix | None = None) -> np.ndarray:
+        """Model probability that each article is not news (rules not applied)."""
+        if not articles:
+            return np.zeros(0, dtype=np.float32)
+        matrix = self.featurize(articles) if matrix is None else matrix
+        z = np.asarray(matrix @ self.news_coef_, dtype=np.float32).ravel() + self.news_intercept_
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def rule_verdict(self, article: Article) -> str:
+        """Why a rule says this is not news ("" when no rule fires)."""
+        if not article.title.strip() and not article.text.strip():
+            return "empty"
+        if not self.use_rules:
+            return ""
+        reason = rules.not_news_reason(article.title)
+        if reason:
+            return reason
+        if rules.section_not_news(article.url):
+            return "section"
+        if rules.site_not_news(article.url):
+            return "site"
+        return ""
+
+    def predict_batch(self, articles: Sequence[Article]) -> list[tuple[bool, float, str, float]]:
+        """(is_news, news_confidence, category, category_confidence) for each article; every
+        article is classified as if it were en/ru (use `annotate` to respect languages)."""
+        if not articles:
+            return []
+        matrix = self.featurize(articles)
+        cat_proba = self.category_proba(articles, matrix)
+        not_news = self.not_news_proba(articles, matrix)
+        results = []
+        for row, article in enumerate(articles):
+            best = int(cat_proba[row].argmax())
+            category, cat_conf = self.classes_[best], float(cat_proba[row, best])
+            if self.rule_verdict(article):
+                results.append((False, 0.0, category, cat_conf))
+                continue
+            p_not = float(not_news[row])
+            is_news = p_not < self.news_threshold
+            results.append((is_news, 1.0 - p_not, category, cat_conf))
+        return results
+
+    def predict(self, article: Article) -> tuple[bool, float, str, float]:
+        return self.predict_batch([article])[0]
+
+    def annotate(self, articles: Iterable[Article]) -> None:
+        """Fill is_news / news_confidence / category / category_confidence. Articles in languages
+        other than en/ru get is_news=False and no category."""
+        articles = list(articles)
+        wanted = [a for a in articles if a.lang in NEWS_LANGUAGES]
+        for article in articles:
+            if article.lang not in NEWS_LANGUAGES:
+                article.is_news, article.news_confidence = False, 0.0
+                article.category, article.category_confidence = "", 0.0
+        for article, (is_news, news_conf, category, cat_conf) in zip(
+            wanted, self.predict_batch(wanted), strict=True
+        ):
+            article.is_news, article.news_confidence = is_news, news_conf
+            article.category, article.category_confidence = category, cat_conf
+
+    # --- persistence ----------------------------------------------------------------------------
+    def get_params(self) -> dict:
+        return {
+            "n_features": self.n_features,
+            "lead_chars": self.lead_chars,
+            "alpha": self.alpha,
+            "news_alpha": self.news_alpha,
+            "embedding_scale": self.embedding_scale,
+            "news_threshold": self.news_threshold,
+            "section_weight": self.section_weight,
+            "use_rules": self.use_rules,
+            "random_state": self.random_state,
+        }
+
+    def save(self, path: Path | str, info: dict | None = None) -> None:
+        """One compressed .npz: weights as float16, the parameters and training info as JSON."""
+        coef = self.coef_.astype(np.float16)
+        np.savez_compressed(
+            path,
+            params=np.array(json.dumps(self.get_params())),
+            info=np.array(json.dumps(info or {})),
+            classes=np.array(self.classes_),
+            coef=coef,
+            intercept=self.intercept_.astype(np.float32),
+            news_coef=self.news_coef_.astype(np.float16),
+            news_intercept=np.array([self.news_intercept_], dtype=np.float32),
+            prior_langs=np.array(list(self.prior_shift_)),
+            prior_shift=np.array(list(self.prior_shift_.values()), dtype=np.float32).reshape(
+                len(self.prior_shift_), len(self.classes_)
+            ),
+            form_keys=self.form_keys_.astype(np.uint32),
+            form_scores=self.form_scores_.astype(np.float16),
+        )
+
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> NewsClassifier:
+        """The trained model: the shipped one (newsthread/models/classifier.npz) by default."""
+        path = default_model_path() if path is None else Path(path)
+        if not path.exists():
+            raise FileNotFoundError(
+                f"classifier model not found at {path}; train it with `python -m newsthread.classify.train`"
+            )
+        with np.load(path, allow_pickle=False) as data:
+            model = cls(**json.loads(str(data["params"])))
+            model.info_ = json.loads(str(data["info"]))
+            model.classes_ = tuple(str(c) for c in data["classes"])
+            model.coef_ = data["coef"].astype(np.float32)
+            model.intercept_ = data["intercept"].astype(np.float32)
+            model.news_coef_ = data["news_coef"].astype(np.float32)
+            model.news_intercept_ = float(data["news_intercept"][0])
+            model.prior_shift_ = {
+                str(lang): shift.astype(np.float32)
+                for lang, shift in zip(data["prior_langs"], data["prior_shift"], strict=True)
+            }
+            model.form_keys_ = data["form_keys"].astype(np.uint32)
+            model.form_scores_ = data["form_scores"]
+        if set(model.classes_) != set(CATEGORIES):
+            raise ValueError(f"{path}: model classes {model.classes_} are not the 7 categories")
+        return model

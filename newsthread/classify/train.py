@@ -1,0 +1,377 @@
+"""Train the shipped news/category classifier from weak labels on the real contest articles.
+
+    python -m newsthread.classify.train [--data DIR] [--out PATH] [--include-dev-slice]
+
+There is no hand-labelled training set. The labels come from rules.py:
+- category: the article's URL section (/sport/, /economy/, /proisshestviya/...) or, failing that, a
+  single-topic site (sports.ru, theverge.com...);
+- not news: title patterns (recipes, horoscopes, how-tos, listicles, sales, quizzes, weather
+  boilerplate...), not-news URL sections (opinion, reviews, shopping...) and advice/blog sites.
+The models read only the text (title + lead), never the URL, so they learn what the sections mean
+and carry it to articles from sites without sections.
+
+Data: every *.html below <data>/contest_html plus the members of <data>/contest_html_archive/*.tar.xz
+(read straight from the archives). The dev-gold slice 20191101/06-13 is left out by default so that
+bench/quality_categories.py measures articles the model never saw (--include-dev-slice adds it; the
+gold labels themselves are never read here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tarfile
+import time
+from collections import Counter, deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import SGDClassifier
+
+from newsthread.classify import rules
+from newsthread.classify.model import NewsClassifier, default_model_path, russian_forms
+from newsthread.ingest import ReadError, read_bytes
+from newsthread.model import CATEGORIES, NEWS_LANGUAGES, Article
+from newsthread.nlp.language import LanguageDetector
+
+DEV_SLICE = re.compile(r"(?:^|/)20191101/(?:0[6-9]|1[0-3])/")  # the files cats_dev.jsonl samples from
+CHUNK = 400
+SEEDS = (0, 1, 2)  # category weights are the mean of SGD runs with these seeds (less variance)
+HOLDOUT_FRACTION = 0.1
+
+# P(not news) above which an article is dropped; measured with bench/quality_categories.py on the
+# dev gold (20191101/06-13, cats_dev.jsonl): 0.5 balances not-news precision and recall there.
+NEWS_THRESHOLD = 0.5
+# Share of the EM-estimated prior shift applied (0 = training label priors, 1 = full EM estimate).
+PRIOR_DAMPING = 0.5
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("NEWSTHREAD_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+# --- reading the corpus -------------------------------------------------------------------------
+def iter_corpus(data_dir: Path, include_dev: bool = False) -> Iterator[tuple[str, bytes]]:
+    """(relative path, bytes) of every contest article: plain files, then tar.xz members."""
+    plain = data_dir / "contest_html"
+    if plain.is_dir():
+        for path in sorted(plain.rglob("*.html")):
+            relative = path.relative_to(plain).as_posix()
+            if include_dev or not DEV_SLICE.search(relative):
+                yield relative, path.read_bytes()
+    for archive in sorted((data_dir / "contest_html_archive").glob("*.tar.xz")):
+        with tarfile.open(archive) as tar:
+            for member in tar:
+                if member.isfile() and member.name.endswith(".html"):
+                    relative = member.name.removeprefix("./")
+                    if not include_dev and DEV_SLICE.search(relative):
+                        continue
+                    handle = tar.extractfile(member)
+                    if handle is not None:
+                        yield relative, handle.read()
+
+
+_DETECTOR: LanguageDetector | None = None
+
+
+def _parse_chunk(items: list[tuple[str, bytes]]) -> list[Article]:
+    global _DETECTOR
+    if _DETECTOR is None:
+        _DETECTOR = LanguageDetector()
+    articles: list[Article] = []
+    for relative, data in items:
+        try:
+            articles.extend(read_bytes(relative.rsplit("/", 1)[-1], data))
+        except ReadError:
+            continue
+    _DETECTOR.annotate(articles)
+    return [a for a in articles if a.lang in NEWS_LANGUAGES]
+
+
+def _chunks(items: Iterator[tuple[str, bytes]], size: int) -> Iterator[list[tuple[str, bytes]]]:
+    chunk: list[tuple[str, bytes]] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def read_corpus(data_dir: Path, workers: int = 2, include_dev: bool = False) -> list[Article]:
+    """Parsed en/ru articles of the corpus, deduplicated by URL (first copy wins)."""
+    chunks = _chunks(iter_corpus(data_dir, include_dev), CHUNK)
+    articles: list[Article] = []
+    if workers <= 1:
+        for chunk in chunks:
+            articles.extend(_parse_chunk(chunk))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            pending: deque[Future] = deque()
+            for chunk in chunks:  # a bounded window keeps only a few chunks of bytes in memory
+                pending.append(pool.submit(_parse_chunk, chunk))
+                if len(pending) >= 4 * workers:
+                    articles.extend(pending.popleft().result())
+            while pending:
+                articles.extend(pending.popleft().result())
+    seen: set[str] = set()
+    unique = []
+    for article in articles:
+        key = article.url or article.name
+        if key not in seen:
+            seen.add(key)
+            unique.append(article)
+    return unique
+
+
+# --- weak labels ----------------------------------------------------------------------------------
+def weak_labels(articles: list[Article]) -> tuple[np.ndarray, np.ndarray]:
+    """Category ("" = unknown) and not-news flag of every article, from rules.py."""
+    categories = np.array(
+        [rules.section_category(a.url) or rules.site_category(a.url) for a in articles], dtype=object
+    )
+    not_news = np.array(
+        [
+            bool(
+                rules.not_news_reason(a.title) or rules.section_not_news(a.url) or rules.site_not_news(a.url)
+            )
+            for a in articles
+        ]
+    )
+    return categories, not_news
+
+
+# --- embeddings (training time only) ------------------------------------------------------------
+class _Navec:
+    """navec news embeddings (shipped inside natasha); only the training script needs them."""
+
+    def __init__(self) -> None:
+        import natasha
+        from navec import Navec
+
+        path = Path(natasha.__file__).parent / "data" / "emb" / "navec_news_v1_1B_250K_300d_100q.tar"
+        self.navec = Navec.load(str(path))
+        self.ids = self.navec.vocab.word_ids
+        self.dim = self.navec.pq.dim
+
+    def vectors(self, ids: list[int]) -> np.ndarray:
+        pq = self.navec.pq
+        return pq.codes[pq.qdims, pq.indexes[ids]].reshape(len(ids), self.dim)
+
+    def lookup(self, form: str) -> int:
+        found = self.ids.get(form)
+        if found is None and "ё" in form:
+            found = self.ids.get(form.replace("ё", "е"))
+        return -1 if found is None else found
+
+
+def embedding_matrix(
+    model: NewsClassifier, articles: list[Article], navec: _Navec
+) -> tuple[np.ndarray, dict]:
+    """Mean navec vector over each Russian article's word forms (unknown forms count as zero)."""
+    dense = np.zeros((len(articles), navec.dim), dtype=np.float32)
+    form_ids: dict[str, int] = {}
+    for row, article in enumerate(articles):
+        if article.lang != "ru":
+            continue
+        forms = russian_forms(f"{article.title} {model._featurizer.lead_text(article)}")
+        ids = []
+        for form in forms:
+            found = form_ids.get(form)
+            if found is None:
+                found = form_ids[form] = navec.lookup(form)
+            if found >= 0:
+                ids.append(found)
+        if ids:
+            dense[row] = navec.vectors(ids).sum(axis=0) / len(forms)
+    return dense, form_ids
+
+
+# --- fitting --------------------------------------------------------------------------------------
+def _sgd(alpha: float, seed: int) -> SGDClassifier:
+    return SGDClassifier(loss="log_loss", alpha=alpha, max_iter=40, tol=1e-4, random_state=seed)
+
+
+def fit(
+    model: NewsClassifier,
+    articles: list[Article],
+    categories: np.ndarray,
+    not_news: np.ndarray,
+    navec: _Navec | None,
+    log=print,
+) -> NewsClassifier:
+    """Learn the category and not-news weights of `model` from weakly labelled articles."""
+    started = time.perf_counter()
+    matrix = model.featurize(articles)
+    log(
+        f"  features: {matrix.shape[0]} articles x {matrix.shape[1]} hashed columns ({time.perf_counter() - started:.1f}s)"
+    )
+    langs = np.array([a.lang for a in articles])
+    scale = 0.0
+    form_ids: dict[str, int] = {}
+    if navec is not None and model.embedding_scale > 0:
+        dense, form_ids = embedding_matrix(model, articles, navec)
+        norms = np.linalg.norm(dense[langs == "ru"], axis=1)
+        scale = model.embedding_scale / float(np.median(norms[norms > 0])) if (norms > 0).any() else 0.0
+        full = sp.hstack([matrix, sp.csr_matrix(dense * scale)]).tocsr()
+    else:
+        full = matrix
+    labelled = categories != ""
+    classes = np.array(CATEGORIES)
+    coefs, intercepts = [], []
+    for seed in SEEDS:
+        clf = _sgd(model.alpha, seed).fit(full[labelled], categories[labelled].astype(str))
+        order = [list(clf.classes_).index(c) for c in classes]
+        coefs.append(clf.coef_[order])
+        intercepts.append(clf.intercept_[order])
+    weights = np.mean(coefs, axis=0).astype(np.float32)
+    model.classes_ = tuple(CATEGORIES)
+    model.coef_ = weights[:, : model.n_features]
+    model.intercept_ = np.mean(intercepts, axis=0).astype(np.float32)
+    model.prior_shift_ = {}
+    model.form_keys_, model.form_scores_ = _distil(weights[:, model.n_features :], form_ids, navec, scale)
+    # EM re-estimate of each language's category priors over all articles, labelled or not
+    # (Saerens et al. 2002): the labelled sections over-represent sport and business.
+    proba = model.category_proba(articles, matrix)
+    for lang in NEWS_LANGUAGES:
+        rows = langs == lang
+        if not (rows & labelled).any():
+            continue
+        trained = np.array([(categories[rows & labelled] == c).mean() for c in classes]) + 1e-3
+        estimate = trained.copy()
+        for _ in range(100):
+            adjusted = proba[rows] * (estimate / trained)
+            adjusted /= adjusted.sum(axis=1, keepdims=True)
+            estimate = adjusted.mean(axis=0) + 1e-4
+        model.prior_shift_[lang] = (PRIOR_DAMPING * np.log(estimate / trained)).astype(np.float32)
+        log(f"  {lang} category priors: labelled {_fmt(trained)} -> EM {_fmt(estimate)}")
+    news_clf = _sgd(model.news_alpha, model.random_state).fit(matrix, not_news)
+    model.news_coef_ = news_clf.coef_[0].astype(np.float32)
+    model.news_intercept_ = float(news_clf.intercept_[0])
+    log(f"  fitted in {time.perf_counter() - started:.1f}s")
+    return model
+
+
+def _distil(dense_weights: np.ndarray, form_ids: dict[str, int], navec: _Navec | None, scale: float):
+    """Fold the embedding weights into per-word-form scores: W·(scale·mean v) = mean (scale·W·v)."""
+    from newsthread.classify.features import murmur_keys
+
+    known = sorted((form, i) for form, i in form_ids.items() if i >= 0)
+    if navec is None or not known or dense_weights.shape[1] == 0:
+        return np.zeros(0, dtype=np.uint32), np.zeros((0, len(CATEGORIES)), dtype=np.float16)
+    scores = np.empty((len(known), len(CATEGORIES)), dtype=np.float32)
+    for start in range(0, len(known), 20_000):
+        ids = [i for _, i in known[start : start + 20_000]]
+        scores[start : start + len(ids)] = navec.vectors(ids) @ dense_weights.T * scale
+    keys = murmur_keys([form for form, _ in known])
+    keys, first = np.unique(keys, return_index=True)  # a 32-bit collision keeps one of the two
+    return keys, scores[first].astype(np.float16)
+
+
+def _fmt(values: np.ndarray) -> str:
+    return " ".join(f"{c[:4]} {v:.2f}" for c, v in zip(CATEGORIES, values, strict=True))
+
+
+# --- reporting ------------------------------------------------------------------------------------
+def holdout_report(model: NewsClassifier, articles, categories, not_news, log=print) -> dict:
+    """Agreement of a model with the weak labels of articles it was not fitted on."""
+    proba = model.category_proba(articles)
+    predicted = np.array(model.classes_)[proba.argmax(axis=1)]
+    p_not = model.not_news_proba(articles)
+    report = {}
+    for lang in (*NEWS_LANGUAGES, "all"):
+        rows = np.array([lang in ("all", a.lang) for a in articles])
+        labelled = rows & (categories != "")
+        flagged = rows & (p_not >= model.news_threshold)
+        tp = int((flagged & not_news).sum())
+        precision = tp / max(1, int(flagged.sum()))
+        recall = tp / max(1, int((rows & not_news).sum()))
+        report[lang] = {
+            "category_accuracy": round(float((predicted[labelled] == categories[labelled]).mean()), 4),
+            "category_items": int(labelled.sum()),
+            "not_news_precision": round(precision, 4),
+            "not_news_recall": round(recall, 4),
+            "not_news_items": int((rows & not_news).sum()),
+        }
+        log(
+            f"  holdout {lang}: category acc {report[lang]['category_accuracy']:.3f} on {labelled.sum()} "
+            f"weak-labelled; not-news (model only, vs weak labels) P {precision:.3f} R {recall:.3f}"
+        )
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="newsthread train classifier", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=default_data_dir(),
+        help="folder with contest_html/ (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=default_model_path(), help="model file (default: the shipped one)"
+    )
+    parser.add_argument("--workers", type=int, default=max(1, min(os.cpu_count() or 1, 8)))
+    parser.add_argument("--include-dev-slice", action="store_true", help="also train on 20191101/06-13")
+    parser.add_argument("--no-embeddings", action="store_true", help="skip the navec word-form scores")
+    parser.add_argument("--no-holdout", action="store_true", help="skip the weak-label holdout report")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    if not (args.data / "contest_html").is_dir() and not (args.data / "contest_html_archive").is_dir():
+        print(f"no contest data under {args.data} (set --data or NEWSTHREAD_DATA)", file=sys.stderr)
+        return 2
+    print(f"reading {args.data} ...", flush=True)
+    articles = read_corpus(args.data, args.workers, args.include_dev_slice)
+    print(
+        f"  {len(articles)} en/ru articles ({Counter(a.lang for a in articles)}) in {time.perf_counter() - started:.0f}s"
+    )
+    categories, not_news = weak_labels(articles)
+    counts = Counter(c for c in categories if c)
+    print(
+        f"  weak category labels: {sum(counts.values())} ({dict(counts.most_common())}); not news: {int(not_news.sum())}"
+    )
+    navec = None if args.no_embeddings else _Navec()
+    info: dict = {
+        "articles": len(articles),
+        "weak_category_labels": dict(counts),
+        "weak_not_news": int(not_news.sum()),
+        "include_dev_slice": bool(args.include_dev_slice),
+    }
+    if not args.no_holdout:
+        rng = np.random.default_rng(0)
+        held = rng.random(len(articles)) < HOLDOUT_FRACTION
+        train_idx, held_idx = np.where(~held)[0], np.where(held)[0]
+        print(f"holdout check: fitting on {len(train_idx)}, testing on {len(held_idx)} ...", flush=True)
+        probe = fit(
+            NewsClassifier(news_threshold=NEWS_THRESHOLD),
+            [articles[i] for i in train_idx],
+            categories[train_idx],
+            not_news[train_idx],
+            navec,
+            log=lambda *_: None,
+        )
+        info["holdout"] = holdout_report(
+            probe, [articles[i] for i in held_idx], categories[held_idx], not_news[held_idx]
+        )
+    print("fitting the shipped model on all articles ...", flush=True)
+    model = fit(NewsClassifier(news_threshold=NEWS_THRESHOLD), articles, categories, not_news, navec)
+    info["training_seconds"] = round(time.perf_counter() - started, 1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(args.out, info)
+    size = args.out.stat().st_size
+    print(f"saved {args.out} ({size / 1e6:.1f} MB) in {time.perf_counter() - started:.0f}s total")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,547 @@
+"""The batch pipeline on Dask distributed: same results as `newsthread.pipeline`, on many workers.
+
+    with connect(scheduler=None, workers=2) as client:       # or connect("tcp://host:8786")
+        result = process_paths_dask(client, paths, STAGES)    # == pipeline.process_paths(paths)
+        threads = build_threads_dask(client, news_articles(result.articles))  # == build_threads(...)
+
+    result, threads = run_batch(paths, STAGES, workers=2, with_threads=True)  # both, one client
+
+Reading (parse, language, classify, normal forms) is partitioned by file chunks: each task is
+`pipeline._read_chunk` on `pipeline.CHUNK_SIZE` files, merged in submission order.
+
+Clustering is partitioned by language × time window and is *exactly* `cluster.cluster_batch`:
+its core is (a) a vocabulary and IDF over all of a language's articles, (b) candidate edges found
+block by block (`config.block_rows` rows of the time-ordered articles, each block compared only
+with the rows up to `config.time_window` after its last row), (c) average linkage over the edges.
+
+1. *encode* (one task per block): a block's articles → sparse term rows over a local vocabulary,
+   plus its distinct terms and document frequencies. The rows stay on the worker.
+2. the client merges the blocks' terms in time order into the global vocabulary (same column
+   ids `cluster_batch` assigns) and sums the document frequencies into the global IDF.
+3. *edges* (one task per block = one time window): the block's rows plus the rows of the next
+   `time_window` (the overlap), remapped to global columns, weighted with the global IDF, searched
+   exactly as `similarity.batch_edges` searches that block. Each pair (i < j) is only searched
+   by the block holding i, so the stitched edge list has no duplicates and is the very list
+   `batch_edges` returns (same pairs, same float32 scores, same order): a thread that crosses a
+   window edge is joined by the overlap rows of the earlier window.
+4. *link* (one task per language): `linkage.average_linkage` over the stitched edges.
+5. the client turns labels into groups (as `cluster_batch` does) and calls `rank.make_threads` /
+   `rank.rank_threads` on the original `Article` objects.
+
+Workers must be able to import newsthread and, for reading, see the files at the same absolute
+paths (a LocalCluster always does; a remote cluster needs a shared file system).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from newsthread.ingest import ReadResult
+from newsthread.model import Article, Thread
+from newsthread.pipeline import CHUNK_SIZE, STAGES, _read_chunk, default_workers, news_articles
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
+
+    from newsthread.cluster.config import ClusterConfig
+    from newsthread.cluster.similarity import Encoded
+
+Progress = Callable[[int], None]  # called with the number of files just finished
+
+
+# --- the cluster ----------------------------------------------------------------------------------
+def connect(scheduler: str | None = None, workers: int | None = None, **cluster_options: Any) -> Client:
+    """A client of the scheduler at `scheduler` ("tcp://HOST:PORT"), or of a new LocalCluster of
+    `workers` single-threaded worker processes (default: one per core, at most 8).
+
+    Use it as a context manager (or call `.close()`): closing the client also shuts down the
+    LocalCluster it started, never a cluster it only connected to. `cluster_options` go to
+    `LocalCluster` (e.g. memory_limit=..., dashboard_address=":8787").
+    """
+    from distributed import Client
+
+    if scheduler:
+        if workers is not None:
+            raise ValueError("give either a scheduler address or a number of workers, not both")
+        return Client(scheduler)
+    n_workers = default_workers() if workers is None else workers
+    if n_workers < 1:
+        raise ValueError(f"workers must be at least 1, not {n_workers}")
+    options: dict[str, Any] = {"dashboard_address": None}
+    options.update(cluster_options)
+    return Client(n_workers=n_workers, threads_per_worker=1, processes=True, **options)
+
+
+def run_batch(
+    paths: Sequence[Path | str],
+    stages: Sequence[str] = STAGES,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    with_threads: bool = False,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> tuple[ReadResult, list[Thread] | None]:
+    """Read + annotate `paths` and, if `with_threads`, thread their news; one client for both.
+
+    Equals `(pipeline.process_paths(paths, stages), pipeline.build_threads(news_articles(...)))`.
+    """
+    with connect(scheduler, workers) as client:
+        result = process_paths_dask(client, paths, stages, progress)
+        threads = build_threads_dask(client, news_articles(result.articles), now) if with_threads else None
+    return result, threads
+
+
+# --- reading --------------------------------------------------------------------------------------
+def process_paths_dask(
+    client: Client,
+    paths: Sequence[Path | str],
+    stages: Sequence[str] = STAGES,
+    progress: Progress | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> ReadResult:
+    """`pipeline.process_paths` on the cluster: one `_read_chunk` task per `chunk_size` files.
+
+    Articles and errors come back in file order, exactly as `process_paths` returns them.
+    """
+    from distributed import as_completed
+
+    stages = tuple(stages)
+    files = [os.path.abspath(p) for p in paths]  # workers may not share our working directory
+    chunks = [files[i : i + chunk_size] for i in range(0, len(files), max(1, chunk_size))]
+    # pure=False: a result depends on the files' contents, not just on their names.
+    futures = client.map(_read_chunk, chunks, stages=stages, pure=False, key=_keys("read", len(chunks)))
+    index = {future.key: k for k, future in enumerate(futures)}
+    parts: list[ReadResult | None] = [None] * len(chunks)
+    for future in as_completed(futures):
+        k = index[future.key]
+        parts[k] = future.result()
+        future.release()
+        if progress:
+            progress(len(chunks[k]))
+    total = ReadResult()
+    for part in parts:
+        assert part is not None
+        total.articles.extend(part.articles)
+        total.errors.extend(part.errors)
+    return total
+
+
+def _keys(prefix: str, n: int) -> list[str]:
+    """Readable, unique task keys (the dashboard groups tasks by the prefix)."""
+    import uuid
+
+    token = uuid.uuid4().hex[:12]
+    return [f"newsthread-{prefix}-{token}-{k}" for k in range(n)]
+
+
+# --- threads ----------------------------------------------------------------------------------------
+def build_threads_dask(
+    client: Client,
+    articles: list[Article],
+    now: datetime | None = None,
+    config: ClusterConfig | None = None,
+) -> list[Thread]:
+    """`pipeline.build_threads` with the clustering on the cluster: same threads, same order."""
+    from newsthread.rank import make_threads, rank_threads, shipped_authority
+
+    groups = cluster_batch_dask(client, articles, config)
+    threads = make_threads(groups, shipped_authority())
+    return rank_threads(threads, now)
+
+
+def cluster_batch_dask(
+    client: Client, articles: list[Article], config: ClusterConfig | None = None
+) -> list[list[Article]]:
+    """`cluster.cluster_batch(articles, config)` partitioned by language × time window.
+
+    Like `cluster_batch`, fills in the terms of articles that have none (on the workers).
+    """
+    from newsthread.cluster.batch import time_order
+    from newsthread.cluster.config import DEFAULT_CONFIG
+
+    config = config or DEFAULT_CONFIG
+    ensure_terms_dask(client, articles)
+    by_lang: dict[str, list[Article]] = defaultdict(list)
+    for article in articles:
+        by_lang[article.lang or "und"].append(article)
+    ordered = {lang: time_order(members) for lang, members in by_lang.items()}
+    # Submit every language's encode tasks first, so that they all run while we merge.
+    plans = {lang: LanguagePlan.submit(client, rows, config, lang) for lang, rows in ordered.items()}
+    labels_of = {lang: plan.link() for lang, plan in plans.items()}
+    groups: list[list[Article]] = []
+    for lang, rows in ordered.items():
+        labels = labels_of[lang]
+        if labels is None:  # fewer than two articles
+            groups.extend([a] for a in rows)
+            continue
+        by_label: dict[int, list[Article]] = defaultdict(list)
+        for article, label in zip(rows, client.gather(labels).tolist(), strict=True):
+            by_label[label].append(article)
+        groups.extend(by_label.values())
+    groups.sort(key=lambda g: (-len(g), g[0].timestamp, g[0].name))
+    return groups
+
+
+def ensure_terms_dask(client: Client, articles: list[Article], chunk_size: int = CHUNK_SIZE) -> None:
+    """`cluster.batch.ensure_terms` on the cluster: fill the terms of articles that have none."""
+    missing = [a for a in articles if not a.title_terms and not a.body_terms and (a.title or a.paragraphs)]
+    if not missing:
+        return
+    chunks = [missing[i : i + chunk_size] for i in range(0, len(missing), chunk_size)]
+    futures = client.map(_terms_task, chunks, pure=False, key=_keys("terms", len(chunks)))
+    for chunk, terms in zip(chunks, client.gather(futures), strict=True):
+        for article, (title_terms, body_terms) in zip(chunk, terms, strict=True):
+            article.title_terms, article.body_terms = title_terms, body_terms
+
+
+def _terms_task(articles: list[Article]) -> list[tuple[list[str], list[str]]]:
+    from newsthread.cluster.batch import ensure_terms
+
+    ensure_terms(articles)
+    return [(a.title_terms, a.body_terms) for a in articles]
+
+
+# -- one language -------------------------------------------------------------------------------------
+@dataclasses.dataclass
+class Window:
+    """One edges task: the rows of blocks [start, stop) plus the overlap rows up to `end`."""
+
+    start: int
+    stop: int
+    end: int  # rows [stop, end) are read but not searched from: the overlap (time_window ahead)
+    blocks: list[tuple[int, int, int]]  # (start, stop, hi) of each block searched, as batch_edges
+
+
+def plan_windows(ts: np.ndarray, config: ClusterConfig, blocks_per_window: int = 1) -> list[Window]:
+    """The time windows of one language's time-ordered rows (timestamps `ts`, NaN = undated).
+
+    Blocks and their search bounds are those of `similarity.batch_edges`, so that every window
+    searches exactly the pairs that function searches for the same rows.
+    """
+    n = len(ts)
+    if n < 2:
+        return []
+    filled = np.where(np.isnan(ts), np.nanmax(ts) if np.isfinite(ts).any() else 0.0, ts)
+    block = max(1, config.block_rows)
+    blocks = []
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        hi = int(np.searchsorted(filled, filled[stop - 1] + config.time_window, side="right"))
+        blocks.append((start, stop, max(hi, stop)))
+    step = max(1, blocks_per_window)
+    windows = []
+    for k in range(0, len(blocks), step):
+        part = blocks[k : k + step]
+        windows.append(Window(part[0][0], part[-1][1], max(b[2] for b in part), part))
+    return windows
+
+
+@dataclasses.dataclass
+class EncodedBlock:
+    """A block's term rows over its own vocabulary, and what the client needs to go global."""
+
+    enc: Encoded
+    terms: list[str]  # distinct term spellings, in the order `encode` first met them
+    local_ids: np.ndarray  # the block's column of each of `terms`
+    df: np.ndarray  # document frequency of each block column
+
+
+class LanguagePlan:
+    """The tasks clustering one language's articles (rows in time order)."""
+
+    def __init__(self, client: Client, rows: list[Article], config: ClusterConfig, lang: str):
+        self.client, self.rows, self.config, self.lang = client, rows, config, lang
+        self.blocks: list[Future] = []
+        self.ranges: list[tuple[int, int]] = []
+
+    @classmethod
+    def submit(cls, client: Client, rows: list[Article], config: ClusterConfig, lang: str) -> LanguagePlan:
+        plan = cls(client, rows, config, lang)
+        if len(rows) < 2:
+            return plan
+        block = max(1, config.block_rows)
+        plan.ranges = [(s, min(len(rows), s + block)) for s in range(0, len(rows), block)]
+        keys = _keys(f"encode-{lang}", len(plan.ranges))
+        plan.blocks = [
+            client.submit(_encode_block, [_light(a) for a in rows[s:e]], config, key=key, pure=False)
+            for (s, e), key in zip(plan.ranges, keys, strict=True)
+        ]
+        return plan
+
+    def edges(self, windows: list[Window] | None = None) -> list[Future]:
+        """Submit the edges tasks (after merging the vocabulary); futures of (I, J, S) per window."""
+        from newsthread.cluster.similarity import Vocabulary, idf_of
+
+        client, config = self.client, self.config
+        metas = client.gather([client.submit(_block_meta, b, pure=False) for b in self.blocks])
+        vocab = Vocabulary()
+        maps = []
+        for terms, local_ids, _ in metas:  # in time order: the column ids cluster_batch assigns
+            mapping = np.zeros(len(local_ids) and int(local_ids.max()) + 1, dtype=np.int64)
+            mapping[local_ids] = vocab.ids(terms)
+            maps.append(mapping)
+        width = len(vocab)
+        df = np.zeros(width, dtype=np.int64)
+        for mapping, (_, _, block_df) in zip(maps, metas, strict=True):
+            df[mapping] += block_df  # a block's columns are distinct terms: no repeated index
+        idf = idf_of(df, len(self.rows))
+        [idf_future] = client.scatter([idf])
+        map_futures = client.scatter(maps)
+        if windows is None:
+            ts = np.array([a.timestamp if a.published else np.nan for a in self.rows], dtype=np.float64)
+            windows = plan_windows(ts, config)
+        block = max(1, config.block_rows)
+        keys = _keys(f"edges-{self.lang}", len(windows))
+        futures = []
+        for window, key in zip(windows, keys, strict=True):
+            first, last = window.start // block, (window.end - 1) // block
+            futures.append(
+                client.submit(
+                    _window_edges,
+                    window,
+                    self.blocks[first : last + 1],
+                    map_futures[first : last + 1],
+                    first * block,
+                    width,
+                    idf_future,
+                    config,
+                    key=key,
+                    pure=False,
+                )
+            )
+        return futures
+
+    def link(self, windows: list[Window] | None = None) -> Future | None:
+        """Future of the group label of each row (None for fewer than two rows)."""
+        if len(self.rows) < 2:
+            return None
+        edges = self.edges(windows)
+        threshold = self.config.threshold(self.lang)
+        return self.client.submit(
+            _link,
+            len(self.rows),
+            edges,
+            threshold,
+            self.config.size_slope,
+            key=_keys(f"link-{self.lang}", 1)[0],
+            pure=False,
+        )
+
+
+def _light(article: Article) -> Article:
+    """What clustering reads of an article (terms, title, time, host, language): no body text."""
+    return dataclasses.replace(article, paragraphs=[], out_links=[], extra={})
+
+
+def _encode_block(articles: list[Article], config: ClusterConfig) -> EncodedBlock:
+    from newsthread.cluster.similarity import Vocabulary, encode
+
+    vocab = Vocabulary()
+    enc = encode(articles, vocab, config)
+    # Distinct spellings in the order encode met them: fed to one Vocabulary block after block,
+    # they assign the same ids as encoding all the language's articles at once.
+    terms = list(dict.fromkeys(_term_stream(articles)))
+    local_ids = np.asarray(vocab.ids(terms), dtype=np.int64)
+    df = np.bincount(enc.counts.indices, minlength=enc.counts.shape[1]).astype(np.int64)
+    return EncodedBlock(enc, terms, local_ids, df)
+
+
+def _term_stream(articles: list[Article]) -> Iterator[str]:
+    for article in articles:
+        yield from article.title_terms
+        yield from article.body_terms
+
+
+def _block_meta(block: EncodedBlock) -> tuple[list[str], np.ndarray, np.ndarray]:
+    return block.terms, block.local_ids, block.df
+
+
+def _remap(matrix: sp.csr_matrix | None, mapping: np.ndarray, width: int) -> sp.csr_matrix | None:
+    """Block columns → global columns (a fresh matrix: the block stays as it is for other tasks)."""
+    if matrix is None:
+        return None
+    out = sp.csr_matrix(
+        (matrix.data.copy(), mapping[matrix.indices], matrix.indptr.copy()), shape=(matrix.shape[0], width)
+    )
+    out.sort_indices()
+    return out
+
+
+def _stack(blocks: list[EncodedBlock], maps: list[np.ndarray], width: int) -> Encoded:
+    from newsthread.cluster.similarity import Encoded
+
+    parts = [
+        Encoded(
+            _remap(b.enc.counts, m, width),
+            _remap(b.enc.title, m, width),
+            _remap(b.enc.strong, m, width),
+            b.enc.ts,
+            b.enc.hosts,
+            b.enc.speakers,
+            b.enc.title_sets,
+        )
+        for b, m in zip(blocks, maps, strict=True)
+    ]
+    strong = None if parts[0].strong is None else sp.vstack([p.strong for p in parts], format="csr")
+    return Encoded(
+        sp.vstack([p.counts for p in parts], format="csr"),
+        sp.vstack([p.title for p in parts], format="csr"),
+        strong,
+        np.concatenate([p.ts for p in parts]),
+        [h for p in parts for h in p.hosts],
+        [s for p in parts for s in p.speakers],
+        [t for p in parts for t in p.title_sets],
+    )
+
+
+def _slice(enc: Encoded, start: int, stop: int) -> Encoded:
+    from newsthread.cluster.similarity import Encoded
+
+    return Encoded(
+        enc.counts[start:stop],
+        enc.title[start:stop],
+        None if enc.strong is None else enc.strong[start:stop],
+        enc.ts[start:stop],
+        enc.hosts[start:stop],
+        enc.speakers[start:stop],
+        enc.title_sets[start:stop],
+    )
+
+
+def _window_edges(
+    window: Window,
+    blocks: list[EncodedBlock],
+    maps: list[np.ndarray],
+    base: int,
+    width: int,
+    idf: np.ndarray,
+    config: ClusterConfig,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`similarity.batch_edges` for the blocks of one window, with the language's global IDF.
+
+    Row numbers in and out are the language's; `base` is the first row of `blocks`.
+    """
+    from newsthread.cluster.similarity import _thresholded, combine, pair_parts, row_dots, weigh
+
+    enc = _slice(_stack(blocks, maps, width), window.start - base, window.end - base)
+    offset = window.start
+    weighted = weigh(enc, idf, config)
+    X, Tw, Db = weighted.X, weighted.Tw, weighted.Db
+    cut = config.candidate_coverage
+    rows_i: list[np.ndarray] = []
+    rows_j: list[np.ndarray] = []
+    covs: list[np.ndarray] = []
+    for g_start, g_stop, g_hi in window.blocks:  # the same products, block by block
+        start, stop, hi = g_start - offset, g_stop - offset, g_hi - offset
+        forward = _thresholded(Tw[start:stop] @ Db[start:hi].T, cut)
+        backward = _thresholded(Db[start:stop] @ Tw[start:hi].T, cut)
+        both = forward.minimum(backward).tocoo()
+        gi = both.row.astype(np.int64) + start
+        gj = both.col.astype(np.int64) + start
+        keep = gj > gi
+        rows_i.append(gi[keep])
+        rows_j.append(gj[keep])
+        covs.append(both.data[keep].astype(np.float32))
+    I = np.concatenate(rows_i)
+    J = np.concatenate(rows_j)
+    cov = np.concatenate(covs)
+    if not len(I):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
+    dd = row_dots(X, X, I, J)
+    dt, same_host, clash = pair_parts(enc, enc, I, J)
+    S = combine(dd, cov, dt, same_host, clash, config)
+    keep = S >= config.min_edge
+    return I[keep] + offset, J[keep] + offset, S[keep]
+
+
+def _link(
+    n: int, edges: list[tuple[np.ndarray, np.ndarray, np.ndarray]], threshold: float, size_slope: float
+) -> np.ndarray:
+    from newsthread.cluster.linkage import average_linkage
+
+    I, J, S = stitch(edges)
+    return average_linkage(n, I, J, S, threshold, size_slope)
+
+
+def stitch(edges: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The windows' edge lists, in window order, as one (I, J, S).
+
+    A pair is searched only by the window whose block holds its earlier row, so no pair comes
+    twice; (I, J) are still checked so that a planning mistake cannot go unnoticed.
+    """
+    if not edges:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
+    I = np.concatenate([e[0] for e in edges])
+    J = np.concatenate([e[1] for e in edges])
+    S = np.concatenate([e[2] for e in edges])
+    if len(I):
+        pairs = I * (int(max(I.max(), J.max())) + 1) + J
+        if len(np.unique(pairs)) != len(pairs):
+            raise RuntimeError("two windows produced the same pair: the windows overlap wrongly")
+    return I, J, S
+
+
+def language_edges_dask(
+    client: Client, articles: list[Article], config: ClusterConfig, lang: str, blocks_per_window: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The stitched edge list of one language's time-ordered `articles` (what `batch_edges` gives
+    for `encode(articles)`); for tests and benches."""
+    plan = LanguagePlan.submit(client, articles, config, lang)
+    if len(articles) < 2:
+        return stitch([])
+    ts = np.array([a.timestamp if a.published else np.nan for a in articles], dtype=np.float64)
+    return stitch(client.gather(plan.edges(plan_windows(ts, config, blocks_per_window))))
+
+
+# --- training corpus (newsthread.classify.train) ------------------------------------------------------
+def read_corpus_dask(client: Client, data_dir: Path, include_dev: bool = False, in_flight: int = 8) -> list[Article]:
+    """`classify.train.read_corpus` on the cluster: parsed en/ru articles, deduplicated by URL.
+
+    The client reads the files and archive members (as `read_corpus` does) and ships chunks of
+    bytes to the workers; at most `in_flight` chunks per worker are pending at a time.
+    """
+    from collections import deque
+
+    from newsthread.classify.train import CHUNK, _chunks, _parse_chunk, iter_corpus
+
+    limit = max(1, in_flight * max(1, len(client.nthreads())))
+    pending: deque[Future] = deque()
+    articles: list[Article] = []
+    for chunk in _chunks(iter_corpus(data_dir, include_dev), CHUNK):
+        [data] = client.scatter([chunk])
+        pending.append(client.submit(_parse_chunk, data, pure=False))
+        if len(pending) >= limit:
+            articles.extend(pending.popleft().result())
+    while pending:
+        articles.extend(pending.popleft().result())
+    seen: set[str] = set()
+    unique = []
+    for article in articles:  # the dedupe of read_corpus (first copy of a URL wins)
+        key = article.url or article.name
+        if key not in seen:
+            seen.add(key)
+            unique.append(article)
+    return unique
+
+
+__all__ = [
+    "build_threads_dask",
+    "cluster_batch_dask",
+    "connect",
+    "ensure_terms_dask",
+    "language_edges_dask",
+    "plan_windows",
+    "process_paths_dask",
+    "read_corpus_dask",
+    "run_batch",
+    "stitch",
+]
