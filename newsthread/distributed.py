@@ -14,13 +14,13 @@ its core is (a) a vocabulary and IDF over all of a language's articles, (b) cand
 block by block (`config.block_rows` rows of the time-ordered articles, each block compared only
 with the rows up to `config.time_window` after its last row), (c) average linkage over the edges.
 
-1. *encode* (one task per block): a block's articles → sparse term rows over a local vocabulary,
-   plus its distinct terms and document frequencies. The rows stay on the worker.
-2. the client merges the blocks' terms in time order into the global vocabulary (same column
-   ids `cluster_batch` assigns) and sums the document frequencies into the global IDF.
-3. *edges* (one task per block = one time window): the block's rows plus the rows of the next
-   `time_window` (the overlap), remapped to global columns, weighted with the global IDF, searched
-   exactly as `similarity.batch_edges` searches that block. Each pair (i < j) is only searched
+1. *encode* (one task per `ENCODE_ROWS` rows): articles → sparse term rows over a local
+   vocabulary, plus their distinct terms and document frequencies. The rows stay on the worker.
+2. the client merges the parts' terms in time order into the global vocabulary (the column ids
+   `cluster_batch` assigns) and sums the document frequencies into the global IDF.
+3. *edges* (one task per window = one search block): the block's rows plus the rows of the next
+   `time_window` after it (the overlap), remapped to global columns, weighted with the global IDF,
+   searched exactly as `similarity.batch_edges` searches that block. Each pair (i < j) is only searched
    by the block holding i, so the stitched edge list has no duplicates and is the very list
    `batch_edges` returns (same pairs, same float32 scores, same order): a thread that crosses a
    window edge is joined by the overlap rows of the earlier window.
@@ -34,6 +34,7 @@ paths (a LocalCluster always does; a remote cluster needs a shared file system).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 from collections import defaultdict
@@ -65,7 +66,7 @@ def connect(scheduler: str | None = None, workers: int | None = None, **cluster_
 
     Use it as a context manager (or call `.close()`): closing the client also shuts down the
     LocalCluster it started, never a cluster it only connected to. `cluster_options` go to
-    `LocalCluster` (e.g. memory_limit=..., dashboard_address=":8787").
+    `LocalCluster` (e.g. memory_limit="4GiB", dashboard_address=":8787"; default: any free port).
     """
     from distributed import Client
 
@@ -76,7 +77,8 @@ def connect(scheduler: str | None = None, workers: int | None = None, **cluster_
     n_workers = default_workers() if workers is None else workers
     if n_workers < 1:
         raise ValueError(f"workers must be at least 1, not {n_workers}")
-    options: dict[str, Any] = {"dashboard_address": None}
+    # A free port for the scheduler's HTTP server (dashboard, /health): ":8787" may be taken.
+    options: dict[str, Any] = {"dashboard_address": ":0"}
     options.update(cluster_options)
     return Client(n_workers=n_workers, threads_per_worker=1, processes=True, **options)
 
@@ -144,6 +146,9 @@ def _keys(prefix: str, n: int) -> list[str]:
 
 
 # --- threads ----------------------------------------------------------------------------------------
+ENCODE_ROWS = 1024  # rows per encode task (any size gives the same result; smaller = more parallel)
+
+
 def build_threads_dask(
     client: Client,
     articles: list[Article],
@@ -159,11 +164,16 @@ def build_threads_dask(
 
 
 def cluster_batch_dask(
-    client: Client, articles: list[Article], config: ClusterConfig | None = None
+    client: Client,
+    articles: list[Article],
+    config: ClusterConfig | None = None,
+    encode_rows: int = ENCODE_ROWS,
+    blocks_per_window: int = 1,
 ) -> list[list[Article]]:
     """`cluster.cluster_batch(articles, config)` partitioned by language × time window.
 
-    Like `cluster_batch`, fills in the terms of articles that have none (on the workers).
+    Each window is `blocks_per_window` search blocks (`config.block_rows` rows each). Like
+    `cluster_batch`, fills in the terms of articles that have none (computed on the workers).
     """
     from newsthread.cluster.batch import time_order
     from newsthread.cluster.config import DEFAULT_CONFIG
@@ -174,17 +184,16 @@ def cluster_batch_dask(
     for article in articles:
         by_lang[article.lang or "und"].append(article)
     ordered = {lang: time_order(members) for lang, members in by_lang.items()}
-    # Submit every language's encode tasks first, so that they all run while we merge.
-    plans = {lang: LanguagePlan.submit(client, rows, config, lang) for lang, rows in ordered.items()}
-    labels_of = {lang: plan.link() for lang, plan in plans.items()}
+    # Every language's encode tasks go out first, so that they run while the client merges.
+    plans = [LanguagePlan(client, rows, config, lang, encode_rows) for lang, rows in ordered.items()]
+    links = [plan.link(plan.windows(blocks_per_window)) for plan in plans]
     groups: list[list[Article]] = []
-    for lang, rows in ordered.items():
-        labels = labels_of[lang]
-        if labels is None:  # fewer than two articles
-            groups.extend([a] for a in rows)
+    for plan, link in zip(plans, links, strict=True):
+        if link is None:  # fewer than two articles
+            groups.extend([a] for a in plan.rows)
             continue
         by_label: dict[int, list[Article]] = defaultdict(list)
-        for article, label in zip(rows, client.gather(labels).tolist(), strict=True):
+        for article, label in zip(plan.rows, link.result().tolist(), strict=True):
             by_label[label].append(article)
         groups.extend(by_label.values())
     groups.sort(key=lambda g: (-len(g), g[0].timestamp, g[0].name))
@@ -213,19 +222,19 @@ def _terms_task(articles: list[Article]) -> list[tuple[list[str], list[str]]]:
 # -- one language -------------------------------------------------------------------------------------
 @dataclasses.dataclass
 class Window:
-    """One edges task: the rows of blocks [start, stop) plus the overlap rows up to `end`."""
+    """One edges task: search blocks [start, stop) of a language's rows, reading rows up to `end`."""
 
     start: int
     stop: int
-    end: int  # rows [stop, end) are read but not searched from: the overlap (time_window ahead)
-    blocks: list[tuple[int, int, int]]  # (start, stop, hi) of each block searched, as batch_edges
+    end: int  # rows [stop, end) are the overlap: read (time_window ahead) but not searched from
+    blocks: list[tuple[int, int, int]]  # (start, stop, hi) of each block, as batch_edges has them
 
 
 def plan_windows(ts: np.ndarray, config: ClusterConfig, blocks_per_window: int = 1) -> list[Window]:
     """The time windows of one language's time-ordered rows (timestamps `ts`, NaN = undated).
 
-    Blocks and their search bounds are those of `similarity.batch_edges`, so that every window
-    searches exactly the pairs that function searches for the same rows.
+    The blocks and their search bounds are those of `similarity.batch_edges` (undated rows count
+    as the newest), so every window searches exactly the pairs that function searches.
     """
     n = len(ts)
     if n < 2:
@@ -245,74 +254,86 @@ def plan_windows(ts: np.ndarray, config: ClusterConfig, blocks_per_window: int =
     return windows
 
 
+def row_times(articles: Sequence[Article]) -> np.ndarray:
+    """Publication timestamps as `similarity.encode` takes them (NaN for undated)."""
+    return np.array([a.timestamp if a.published else np.nan for a in articles], dtype=np.float64)
+
+
 @dataclasses.dataclass
-class EncodedBlock:
-    """A block's term rows over its own vocabulary, and what the client needs to go global."""
+class EncodedPart:
+    """Some consecutive rows over their own vocabulary, and what the client needs to go global."""
 
     enc: Encoded
     terms: list[str]  # distinct term spellings, in the order `encode` first met them
-    local_ids: np.ndarray  # the block's column of each of `terms`
-    df: np.ndarray  # document frequency of each block column
+    local_ids: np.ndarray  # the part's column of each of `terms`
+    df: np.ndarray  # document frequency of each of the part's columns
 
 
 class LanguagePlan:
-    """The tasks clustering one language's articles (rows in time order)."""
+    """The tasks clustering one language's articles (`rows`, in time order).
 
-    def __init__(self, client: Client, rows: list[Article], config: ClusterConfig, lang: str):
+    Creating it submits the encode tasks (one per `encode_rows` rows); `edges(windows)` merges the
+    vocabulary and submits one edges task per window; `link(windows)` also the linkage.
+    """
+
+    def __init__(
+        self,
+        client: Client,
+        rows: list[Article],
+        config: ClusterConfig,
+        lang: str,
+        encode_rows: int = ENCODE_ROWS,
+    ):
         self.client, self.rows, self.config, self.lang = client, rows, config, lang
-        self.blocks: list[Future] = []
-        self.ranges: list[tuple[int, int]] = []
-
-    @classmethod
-    def submit(cls, client: Client, rows: list[Article], config: ClusterConfig, lang: str) -> LanguagePlan:
-        plan = cls(client, rows, config, lang)
+        self.unit = max(1, encode_rows)
+        self.parts: list[Future] = []
         if len(rows) < 2:
-            return plan
-        block = max(1, config.block_rows)
-        plan.ranges = [(s, min(len(rows), s + block)) for s in range(0, len(rows), block)]
-        keys = _keys(f"encode-{lang}", len(plan.ranges))
-        plan.blocks = [
-            client.submit(_encode_block, [_light(a) for a in rows[s:e]], config, key=key, pure=False)
-            for (s, e), key in zip(plan.ranges, keys, strict=True)
+            return
+        starts = range(0, len(rows), self.unit)
+        keys = _keys(f"encode-{lang}", len(starts))
+        self.parts = [
+            client.submit(
+                _encode_part, [_light(a) for a in rows[s : s + self.unit]], config, key=key, pure=False
+            )
+            for s, key in zip(starts, keys, strict=True)
         ]
-        return plan
 
-    def edges(self, windows: list[Window] | None = None) -> list[Future]:
-        """Submit the edges tasks (after merging the vocabulary); futures of (I, J, S) per window."""
+    def windows(self, blocks_per_window: int = 1) -> list[Window]:
+        return plan_windows(row_times(self.rows), self.config, blocks_per_window)
+
+    def edges(self, windows: list[Window]) -> list[Future]:
+        """Futures of each window's (I, J, S), rows numbered in `rows`."""
         from newsthread.cluster.similarity import Vocabulary, idf_of
 
         client, config = self.client, self.config
-        metas = client.gather([client.submit(_block_meta, b, pure=False) for b in self.blocks])
+        if not self.parts:
+            return []
+        metas = client.gather([client.submit(_part_meta, p, pure=False) for p in self.parts])
         vocab = Vocabulary()
         maps = []
         for terms, local_ids, _ in metas:  # in time order: the column ids cluster_batch assigns
-            mapping = np.zeros(len(local_ids) and int(local_ids.max()) + 1, dtype=np.int64)
+            mapping = np.zeros(int(local_ids.max()) + 1 if len(local_ids) else 0, dtype=np.int64)
             mapping[local_ids] = vocab.ids(terms)
             maps.append(mapping)
         width = len(vocab)
         df = np.zeros(width, dtype=np.int64)
-        for mapping, (_, _, block_df) in zip(maps, metas, strict=True):
-            df[mapping] += block_df  # a block's columns are distinct terms: no repeated index
-        idf = idf_of(df, len(self.rows))
-        [idf_future] = client.scatter([idf])
+        for mapping, (_, _, part_df) in zip(maps, metas, strict=True):
+            df[mapping] += part_df  # a part's columns are distinct terms: no index repeats
+        [idf] = client.scatter([idf_of(df, len(self.rows))])
         map_futures = client.scatter(maps)
-        if windows is None:
-            ts = np.array([a.timestamp if a.published else np.nan for a in self.rows], dtype=np.float64)
-            windows = plan_windows(ts, config)
-        block = max(1, config.block_rows)
         keys = _keys(f"edges-{self.lang}", len(windows))
         futures = []
         for window, key in zip(windows, keys, strict=True):
-            first, last = window.start // block, (window.end - 1) // block
+            first, last = window.start // self.unit, (window.end - 1) // self.unit
             futures.append(
                 client.submit(
                     _window_edges,
                     window,
-                    self.blocks[first : last + 1],
+                    self.parts[first : last + 1],
                     map_futures[first : last + 1],
-                    first * block,
+                    first * self.unit,
                     width,
-                    idf_future,
+                    idf,
                     config,
                     key=key,
                     pure=False,
@@ -320,17 +341,15 @@ class LanguagePlan:
             )
         return futures
 
-    def link(self, windows: list[Window] | None = None) -> Future | None:
+    def link(self, windows: list[Window]) -> Future | None:
         """Future of the group label of each row (None for fewer than two rows)."""
         if len(self.rows) < 2:
             return None
-        edges = self.edges(windows)
-        threshold = self.config.threshold(self.lang)
         return self.client.submit(
             _link,
             len(self.rows),
-            edges,
-            threshold,
+            self.edges(windows),
+            self.config.threshold(self.lang),
             self.config.size_slope,
             key=_keys(f"link-{self.lang}", 1)[0],
             pure=False,
@@ -339,20 +358,22 @@ class LanguagePlan:
 
 def _light(article: Article) -> Article:
     """What clustering reads of an article (terms, title, time, host, language): no body text."""
-    return dataclasses.replace(article, paragraphs=[], out_links=[], extra={})
+    light = copy.copy(article)  # (dataclasses.replace costs ~10x more per article)
+    light.paragraphs, light.out_links, light.extra = [], [], {}
+    return light
 
 
-def _encode_block(articles: list[Article], config: ClusterConfig) -> EncodedBlock:
+def _encode_part(articles: list[Article], config: ClusterConfig) -> EncodedPart:
     from newsthread.cluster.similarity import Vocabulary, encode
 
     vocab = Vocabulary()
     enc = encode(articles, vocab, config)
-    # Distinct spellings in the order encode met them: fed to one Vocabulary block after block,
-    # they assign the same ids as encoding all the language's articles at once.
+    # Distinct spellings in the order encode met them: fed to one Vocabulary part after part,
+    # they assign the same ids as encoding all of the language's articles at once.
     terms = list(dict.fromkeys(_term_stream(articles)))
     local_ids = np.asarray(vocab.ids(terms), dtype=np.int64)
     df = np.bincount(enc.counts.indices, minlength=enc.counts.shape[1]).astype(np.int64)
-    return EncodedBlock(enc, terms, local_ids, df)
+    return EncodedPart(enc, terms, local_ids, df)
 
 
 def _term_stream(articles: list[Article]) -> Iterator[str]:
@@ -361,12 +382,12 @@ def _term_stream(articles: list[Article]) -> Iterator[str]:
         yield from article.body_terms
 
 
-def _block_meta(block: EncodedBlock) -> tuple[list[str], np.ndarray, np.ndarray]:
-    return block.terms, block.local_ids, block.df
+def _part_meta(part: EncodedPart) -> tuple[list[str], np.ndarray, np.ndarray]:
+    return part.terms, part.local_ids, part.df
 
 
 def _remap(matrix: sp.csr_matrix | None, mapping: np.ndarray, width: int) -> sp.csr_matrix | None:
-    """Block columns → global columns (a fresh matrix: the block stays as it is for other tasks)."""
+    """Part columns → global columns (a fresh matrix: the part stays as it is for other tasks)."""
     if matrix is None:
         return None
     out = sp.csr_matrix(
@@ -376,50 +397,33 @@ def _remap(matrix: sp.csr_matrix | None, mapping: np.ndarray, width: int) -> sp.
     return out
 
 
-def _stack(blocks: list[EncodedBlock], maps: list[np.ndarray], width: int) -> Encoded:
+def _stack(parts: list[EncodedPart], maps: list[np.ndarray], width: int, start: int, stop: int) -> Encoded:
+    """Rows [start, stop) of the parts laid end to end, over the global columns."""
     from newsthread.cluster.similarity import Encoded
 
-    parts = [
-        Encoded(
-            _remap(b.enc.counts, m, width),
-            _remap(b.enc.title, m, width),
-            _remap(b.enc.strong, m, width),
-            b.enc.ts,
-            b.enc.hosts,
-            b.enc.speakers,
-            b.enc.title_sets,
+    encs = [p.enc for p in parts]
+    counts = sp.vstack([_remap(e.counts, m, width) for e, m in zip(encs, maps, strict=True)], format="csr")
+    title = sp.vstack([_remap(e.title, m, width) for e, m in zip(encs, maps, strict=True)], format="csr")
+    strong = None
+    if encs[0].strong is not None:
+        strong = sp.vstack(
+            [_remap(e.strong, m, width) for e, m in zip(encs, maps, strict=True)], format="csr"
         )
-        for b, m in zip(blocks, maps, strict=True)
-    ]
-    strong = None if parts[0].strong is None else sp.vstack([p.strong for p in parts], format="csr")
+        strong = strong[start:stop]
     return Encoded(
-        sp.vstack([p.counts for p in parts], format="csr"),
-        sp.vstack([p.title for p in parts], format="csr"),
+        counts[start:stop],
+        title[start:stop],
         strong,
-        np.concatenate([p.ts for p in parts]),
-        [h for p in parts for h in p.hosts],
-        [s for p in parts for s in p.speakers],
-        [t for p in parts for t in p.title_sets],
-    )
-
-
-def _slice(enc: Encoded, start: int, stop: int) -> Encoded:
-    from newsthread.cluster.similarity import Encoded
-
-    return Encoded(
-        enc.counts[start:stop],
-        enc.title[start:stop],
-        None if enc.strong is None else enc.strong[start:stop],
-        enc.ts[start:stop],
-        enc.hosts[start:stop],
-        enc.speakers[start:stop],
-        enc.title_sets[start:stop],
+        np.concatenate([e.ts for e in encs])[start:stop],
+        [h for e in encs for h in e.hosts][start:stop],
+        [s for e in encs for s in e.speakers][start:stop],
+        [t for e in encs for t in e.title_sets][start:stop],
     )
 
 
 def _window_edges(
     window: Window,
-    blocks: list[EncodedBlock],
+    parts: list[EncodedPart],
     maps: list[np.ndarray],
     base: int,
     width: int,
@@ -428,11 +432,11 @@ def _window_edges(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`similarity.batch_edges` for the blocks of one window, with the language's global IDF.
 
-    Row numbers in and out are the language's; `base` is the first row of `blocks`.
+    Row numbers in and out are the language's; `base` is the first row of `parts`.
     """
     from newsthread.cluster.similarity import _thresholded, combine, pair_parts, row_dots, weigh
 
-    enc = _slice(_stack(blocks, maps, width), window.start - base, window.end - base)
+    enc = _stack(parts, maps, width, window.start - base, window.end - base)
     offset = window.start
     weighted = weigh(enc, idf, config)
     X, Tw, Db = weighted.X, weighted.Tw, weighted.Db
@@ -440,10 +444,10 @@ def _window_edges(
     rows_i: list[np.ndarray] = []
     rows_j: list[np.ndarray] = []
     covs: list[np.ndarray] = []
-    for g_start, g_stop, g_hi in window.blocks:  # the same products, block by block
+    for g_start, g_stop, g_hi in window.blocks:  # batch_edges' loop body, on the same rows
         start, stop, hi = g_start - offset, g_stop - offset, g_hi - offset
-        forward = _thresholded(Tw[start:stop] @ Db[start:hi].T, cut)
-        backward = _thresholded(Db[start:stop] @ Tw[start:hi].T, cut)
+        forward = _thresholded(Tw[start:stop] @ Db[start:hi].T, cut)  # our titles in their texts
+        backward = _thresholded(Db[start:stop] @ Tw[start:hi].T, cut)  # their titles in our texts
         both = forward.minimum(backward).tocoo()
         gi = both.row.astype(np.int64) + start
         gj = both.col.astype(np.int64) + start
@@ -451,16 +455,16 @@ def _window_edges(
         rows_i.append(gi[keep])
         rows_j.append(gj[keep])
         covs.append(both.data[keep].astype(np.float32))
-    I = np.concatenate(rows_i)
-    J = np.concatenate(rows_j)
+    left = np.concatenate(rows_i)
+    right = np.concatenate(rows_j)
     cov = np.concatenate(covs)
-    if not len(I):
+    if not len(left):
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
-    dd = row_dots(X, X, I, J)
-    dt, same_host, clash = pair_parts(enc, enc, I, J)
-    S = combine(dd, cov, dt, same_host, clash, config)
-    keep = S >= config.min_edge
-    return I[keep] + offset, J[keep] + offset, S[keep]
+    dd = row_dots(X, X, left, right)
+    dt, same_host, clash = pair_parts(enc, enc, left, right)
+    score = combine(dd, cov, dt, same_host, clash, config)
+    keep = score >= config.min_edge
+    return left[keep] + offset, right[keep] + offset, score[keep]
 
 
 def _link(
@@ -468,42 +472,48 @@ def _link(
 ) -> np.ndarray:
     from newsthread.cluster.linkage import average_linkage
 
-    I, J, S = stitch(edges)
-    return average_linkage(n, I, J, S, threshold, size_slope)
+    left, right, score = stitch(edges)
+    return average_linkage(n, left, right, score, threshold, size_slope)
 
 
-def stitch(edges: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def stitch(
+    edges: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The windows' edge lists, in window order, as one (I, J, S).
 
     A pair is searched only by the window whose block holds its earlier row, so no pair comes
-    twice; (I, J) are still checked so that a planning mistake cannot go unnoticed.
+    twice; the pairs are still checked, so that a planning mistake cannot pass unnoticed.
     """
     if not edges:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
-    I = np.concatenate([e[0] for e in edges])
-    J = np.concatenate([e[1] for e in edges])
-    S = np.concatenate([e[2] for e in edges])
-    if len(I):
-        pairs = I * (int(max(I.max(), J.max())) + 1) + J
+    left = np.concatenate([e[0] for e in edges])
+    right = np.concatenate([e[1] for e in edges])
+    score = np.concatenate([e[2] for e in edges])
+    if len(left):
+        pairs = left * (int(max(left.max(), right.max())) + 1) + right
         if len(np.unique(pairs)) != len(pairs):
             raise RuntimeError("two windows produced the same pair: the windows overlap wrongly")
-    return I, J, S
+    return left, right, score
 
 
 def language_edges_dask(
-    client: Client, articles: list[Article], config: ClusterConfig, lang: str, blocks_per_window: int = 1
+    client: Client,
+    rows: list[Article],
+    config: ClusterConfig,
+    lang: str,
+    encode_rows: int = ENCODE_ROWS,
+    blocks_per_window: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The stitched edge list of one language's time-ordered `articles` (what `batch_edges` gives
-    for `encode(articles)`); for tests and benches."""
-    plan = LanguagePlan.submit(client, articles, config, lang)
-    if len(articles) < 2:
-        return stitch([])
-    ts = np.array([a.timestamp if a.published else np.nan for a in articles], dtype=np.float64)
-    return stitch(client.gather(plan.edges(plan_windows(ts, config, blocks_per_window))))
+    """The stitched edges of one language's time-ordered `rows`: what
+    `similarity.batch_edges(encode(rows, Vocabulary(), config), config)` returns. For tests/benches."""
+    plan = LanguagePlan(client, rows, config, lang, encode_rows)
+    return stitch(client.gather(plan.edges(plan.windows(blocks_per_window))))
 
 
 # --- training corpus (newsthread.classify.train) ------------------------------------------------------
-def read_corpus_dask(client: Client, data_dir: Path, include_dev: bool = False, in_flight: int = 8) -> list[Article]:
+def read_corpus_dask(
+    client: Client, data_dir: Path, include_dev: bool = False, in_flight: int = 8
+) -> list[Article]:
     """`classify.train.read_corpus` on the cluster: parsed en/ru articles, deduplicated by URL.
 
     The client reads the files and archive members (as `read_corpus` does) and ships chunks of

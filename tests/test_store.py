@@ -190,9 +190,10 @@ def test_concurrent_writers_never_lose_a_write(store_url):
         assert len(changes) == 80 and [c.seq for c in changes] == sorted(c.seq for c in changes)
 
 
-def test_acknowledged_sqlite_writes_survive_kill_9(tmp_path):
+@pytest.mark.parametrize("synchronous", ["normal", "full"])
+def test_acknowledged_sqlite_writes_survive_kill_9(tmp_path, synchronous):
     """A child process commits in a loop and reports each commit; we kill -9 it mid-stream."""
-    db = tmp_path / "kill.db"
+    db = f"sqlite:///{tmp_path / 'kill.db'}?synchronous={synchronous}"
     code = (
         "import sys; from newsthread.model import Article; from newsthread.store import open_store\n"
         "s = open_store(sys.argv[1])\n"
@@ -208,17 +209,17 @@ def test_acknowledged_sqlite_writes_survive_kill_9(tmp_path):
             break
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    with SqliteStore(db) as reopened:
+    with open_store(db) as reopened:
         names = {a.name for a in reopened.iter_articles(with_text=False)}
     assert {f"{i}.html" for i in range(acked + 1)} <= names
 
 
 def test_open_store_understands_urls(tmp_path):
     path = tmp_path / "u.db"
-    with open_store(f"sqlite:///{path}?synchronous=normal") as st:
-        assert isinstance(st, SqliteStore) and st.path == str(path) and st.synchronous == "NORMAL"
+    with open_store(f"sqlite:///{path}?synchronous=full") as st:
+        assert isinstance(st, SqliteStore) and st.path == str(path) and st.synchronous == "FULL"
     with open_store(path) as st:
-        assert st.synchronous == "FULL"
+        assert st.synchronous == "NORMAL"
     with pytest.raises(ValueError):
         open_store(f"sqlite:///{path}?synchronous=sometimes")
 

@@ -3,7 +3,7 @@
 Two linear models over the same hashed features (features.py):
 - a 7-way softmax over categories, plus for Russian a table of per-word-form category scores
   distilled from navec word embeddings at training time (so synonyms the weak labels never showed
-  still count), plus a per-language prior shift estimated by EM on the unlabelled corpus;
+  still count);
 - a not-news logistic model (positive-unlabelled: weak not-news labels vs. everything else),
   combined with the high-precision rules of rules.py (recipes, horoscopes, how-tos, sales...).
 
@@ -105,9 +105,6 @@ class NewsClassifier:
         matrix = self.featurize(articles) if matrix is None else matrix
         logits = np.asarray(matrix @ self.coef_.T, dtype=np.float32) + self.intercept_
         logits += self.embedding_scores(articles)
-        for lang, shift in self.prior_shift_.items():
-            rows = np.fromiter((a.lang == lang for a in articles), dtype=bool, count=len(articles))
-            logits[rows] += shift
         if self.section_weight != 1.0:
             index = {c: i for i, c in enumerate(self.classes_)}
             for row, article in enumerate(articles):
@@ -205,10 +202,6 @@ class NewsClassifier:
             intercept=self.intercept_.astype(np.float32),
             news_coef=self.news_coef_.astype(np.float16),
             news_intercept=np.array([self.news_intercept_], dtype=np.float32),
-            prior_langs=np.array(list(self.prior_shift_)),
-            prior_shift=np.array(list(self.prior_shift_.values()), dtype=np.float32).reshape(
-                len(self.prior_shift_), len(self.classes_)
-            ),
             form_keys=self.form_keys_.astype(np.uint32),
             form_scores=self.form_scores_.astype(np.float16),
         )
@@ -229,10 +222,6 @@ class NewsClassifier:
             model.intercept_ = data["intercept"].astype(np.float32)
             model.news_coef_ = data["news_coef"].astype(np.float32)
             model.news_intercept_ = float(data["news_intercept"][0])
-            model.prior_shift_ = {
-                str(lang): shift.astype(np.float32)
-                for lang, shift in zip(data["prior_langs"], data["prior_shift"], strict=True)
-            }
             model.form_keys_ = data["form_keys"].astype(np.uint32)
             model.form_scores_ = data["form_scores"]
         if set(model.classes_) != set(CATEGORIES):

@@ -81,7 +81,7 @@ NOT_NEWS_SECTIONS: frozenset[str] = frozenset(
     "kolonki review reviews recipes recipe recepty retsepty horoscope horoscopes "
     "goroskop goroskopy quiz quizzes test-centre buying-advice how-to howto guides guide shopping "
     "deals sponsored partner-content advertorial promo spetsproekty specprojects "
-    "lifehacks layfkhaki sovety advice beauty krasota stil-i-moda fashion moda diets recepty".split()
+    "lifehacks layfkhaki sovety advice travel beauty krasota stil-i-moda fashion moda diets recepty".split()
 )
 
 _SEGMENT_SPLIT = re.compile(r"[-_.]")
@@ -261,6 +261,7 @@ _NOT_NEWS_TITLE: list[tuple[str, re.Pattern[str]]] = [
             rf"foods|games|movies|films|songs|shows|books|apps|photos|pictures|facts|questions|mistakes|"
             rf"secrets|habits|steps|products|gifts|ideas|of the best|must-|most|celebrities|times|"
             rf"incredible|amazing|stunning|unusual|famous|simple|easy|hilarious)|"
+            r"\b\d+ must-(?:watch|see|read|have|play)\b|"
             r"^\s*(?:the )?(?:\d+ )?best [\w-]+(?: [\w-]+)?(?: [\w-]+)? (?:for|under|to buy|of 20\d\d)\b|"
             r"(?:^|[:!.?]\s)(?:top|топ)[- ]?(?:[1-9]|[1-4]\d|50|100)\b|"
             r"^\s*\d+ (?:лучших|самых|способов|причин|признаков|вещей|продуктов|советов|мест|фильмов|книг|"
@@ -289,7 +290,14 @@ _NOT_NEWS_TITLE: list[tuple[str, re.Pattern[str]]] = [
             re.I,
         ),
     ),
-    ("review", re.compile(r"^\s*review:|\breview\s*$|\bhands-on\b|^\s*обзор\b|\bтест-драйв", re.I)),
+    (
+        "review",
+        re.compile(
+            r"^\s*review:|(?<!security )\breview\s*$|\bhands-on\b|^\s*обзор\b|\bтест-драйв|\bspecs comparison\b|"
+            r"\bvs\.? [^:]*\bcomparison\b",
+            re.I,
+        ),
+    ),
     ("podcast", re.compile(r"\bpodcast\b|\bподкаст", re.I)),
     (
         "weather-forecast",
@@ -306,14 +314,26 @@ _NOT_NEWS_TITLE: list[tuple[str, re.Pattern[str]]] = [
         "question",
         re.compile(
             r"^\s*(?:что такое|чем (?:полезн|опасн)|почему (?:нельзя|не стоит|нужно)|зачем нужн|"
-            r"what is an? |why you should|should you\b|do you need|is it safe)",
+            r"(?:может|можно|нужно|стоит|надо) ли |what is an? |why you should|should you\b|do you need|"
+            r"is it safe|what are you (?:playing|reading|watching|listening))",
             re.I,
         ),
     ),
-    ("tips", re.compile(r"\btips (?:for|on|to)\b|\blife ?hacks?\b|\bлайфхак", re.I)),
+    (
+        "tips",
+        re.compile(
+            r"\btips (?:for|on|to)\b|\blife ?hacks?\b|\bлайфхак|\bполезн\w* свойств|\bо способах\b|"
+            r"\bсоветы (?:по|как|для)\b|\b(?:врач|диетолог|психолог|косметолог)\w* (?:советует|посоветовал)",
+            re.I,
+        ),
+    ),
     (
         "gallery",
-        re.compile(r"^\s*view photos of|\bphotos of the (?:day|week)\b|\s[-–] in pictures\s*$", re.I),
+        re.compile(
+            r"^\s*view photos of|\bphotos of the (?:day|week)\b|\s[-–] in pictures\s*$|"
+            r"^[^:]{0,40}\bof the (?:day|week|month)\s*:",
+            re.I,
+        ),
     ),
 ]
 

@@ -47,8 +47,6 @@ HOLDOUT_FRACTION = 0.1
 # P(not news) above which an article is dropped; measured with bench/quality_categories.py on the
 # dev gold (20191101/06-13, cats_dev.jsonl): 0.5 balances not-news precision and recall there.
 NEWS_THRESHOLD = 0.5
-# Share of the EM-estimated prior shift applied (0 = training label priors, 1 = full EM estimate).
-PRIOR_DAMPING = 0.5
 
 
 def default_data_dir() -> Path:
@@ -237,23 +235,7 @@ def fit(
     model.classes_ = tuple(CATEGORIES)
     model.coef_ = weights[:, : model.n_features]
     model.intercept_ = np.mean(intercepts, axis=0).astype(np.float32)
-    model.prior_shift_ = {}
     model.form_keys_, model.form_scores_ = _distil(weights[:, model.n_features :], form_ids, navec, scale)
-    # EM re-estimate of each language's category priors over all articles, labelled or not
-    # (Saerens et al. 2002): the labelled sections over-represent sport and business.
-    proba = model.category_proba(articles, matrix)
-    for lang in NEWS_LANGUAGES:
-        rows = langs == lang
-        if not (rows & labelled).any():
-            continue
-        trained = np.array([(categories[rows & labelled] == c).mean() for c in classes]) + 1e-3
-        estimate = trained.copy()
-        for _ in range(100):
-            adjusted = proba[rows] * (estimate / trained)
-            adjusted /= adjusted.sum(axis=1, keepdims=True)
-            estimate = adjusted.mean(axis=0) + 1e-4
-        model.prior_shift_[lang] = (PRIOR_DAMPING * np.log(estimate / trained)).astype(np.float32)
-        log(f"  {lang} category priors: labelled {_fmt(trained)} -> EM {_fmt(estimate)}")
     news_clf = _sgd(model.news_alpha, model.random_state).fit(matrix, not_news)
     model.news_coef_ = news_clf.coef_[0].astype(np.float32)
     model.news_intercept_ = float(news_clf.intercept_[0])
@@ -275,10 +257,6 @@ def _distil(dense_weights: np.ndarray, form_ids: dict[str, int], navec: _Navec |
     keys = murmur_keys([form for form, _ in known])
     keys, first = np.unique(keys, return_index=True)  # a 32-bit collision keeps one of the two
     return keys, scores[first].astype(np.float16)
-
-
-def _fmt(values: np.ndarray) -> str:
-    return " ".join(f"{c[:4]} {v:.2f}" for c, v in zip(CATEGORIES, values, strict=True))
 
 
 # --- reporting ------------------------------------------------------------------------------------

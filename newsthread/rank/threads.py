@@ -1,8 +1,8 @@
 """Groups → `Thread`s: title, article order, language, category, importance; and ranking.
 
-Article order (most relevant first): (source weight + centrality) × freshness, halved for a
+Article order (most relevant first): (½·source weight + centrality) × freshness, halved for a
 poor headline (question, clickbait, bare quote, fragment, live blog…). Centrality is the
-cosine of the article's terms with the thread's mean term vector; freshness
+mean cosine of the article's terms with the other articles'; freshness
 sigmoid(Δh + 12) with Δh ≤ 0 the hours before the thread's newest article (Mindful
 Squirrel's formula, contract §4.1).
 
@@ -34,6 +34,7 @@ HALF_LIFE_HOURS = 10.0  # importance halves for every 10 h a thread has gone wit
 BURST_HOURS = 3.0
 MIN_BIG_THREAD = 3  # smaller threads rank after every bigger one
 FLAWED_TITLE_FACTOR = 0.5
+AUTHORITY_IN_ORDER = 0.5  # source weight (0.1–1) against centrality (cosine 0–1) in article order
 
 _BASE: weakref.WeakKeyDictionary[Thread, float] = weakref.WeakKeyDictionary()
 
@@ -78,7 +79,7 @@ def order_articles(articles: list[Article], weight, lang: str) -> list[Article]:
     for article, central in zip(articles, centrality.tolist(), strict=True):
         hours = (article.timestamp - newest) / 3600.0 if article.published else -24.0
         fresh = 1.0 / (1.0 + math.exp(-(hours + 12.0)))
-        score = (weight(article.host) + central) * fresh
+        score = (AUTHORITY_IN_ORDER * weight(article.host) + central) * fresh
         if title_flaws(article.title, lang):
             score *= FLAWED_TITLE_FACTOR
         scored.append((-score, article.timestamp, article.name, article))
@@ -87,7 +88,7 @@ def order_articles(articles: list[Article], weight, lang: str) -> list[Article]:
 
 
 def _centrality(articles: list[Article]) -> np.ndarray:
-    """Cosine of each article's term counts (title + lead) with the group's mean vector."""
+    """Mean cosine of each article's term counts (title ×2 + lead) with the other articles'."""
     vocab: dict[str, int] = {}
     rows = []
     for article in articles:
@@ -100,9 +101,9 @@ def _centrality(articles: list[Article]) -> np.ndarray:
         matrix[i, list(row)] = list(row.values())
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     matrix = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
-    centroid = matrix.mean(axis=0)
-    size = np.linalg.norm(centroid)
-    return matrix @ centroid / size if size > 0 else np.zeros(len(articles))
+    gram = matrix @ matrix.T
+    np.fill_diagonal(gram, 0.0)
+    return gram.sum(axis=1) / (len(articles) - 1)
 
 
 def choose_title(ordered: list[Article], lang: str) -> str:

@@ -9,11 +9,14 @@ GET /api/status                                                loading state and
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
@@ -24,6 +27,7 @@ from newsthread.server.tgnews_api import BadRequest, not_ready, parse_category, 
 from newsthread.store import valid_name
 
 router = APIRouter(prefix="/api", tags=["newsthread API"])
+docs_router = APIRouter(include_in_schema=False)
 
 MAX_LIMIT = 1000
 SNIPPET_CHARS = 300
@@ -190,7 +194,7 @@ def _story(thread: Thread) -> dict[str, Any] | None:
     except ImportError:
         return thread.story
     try:
-        return explain(thread)
+        return jsonable_encoder(explain(thread))
     except Exception:  # a story bug must not hide the thread
         import logging
 
@@ -258,3 +262,59 @@ async def search(
 async def status(request: Request) -> JSONResponse:
     state = _state(request)
     return JSONResponse(state.describe(), status_code=200 if state.ready else 503)
+
+
+# -- /docs: the OpenAPI description as a page that needs no network --------------------------
+@docs_router.get("/docs")
+async def docs(request: Request) -> HTMLResponse:
+    return HTMLResponse(render_docs(request.app.openapi()))
+
+
+@docs_router.get("/docs/swagger")
+async def swagger(request: Request) -> HTMLResponse:
+    """The interactive Swagger UI (its scripts come from a CDN: needs network access)."""
+    return get_swagger_ui_html(openapi_url=request.app.openapi_url, title="newsthread – Swagger UI")
+
+
+def render_docs(spec: dict[str, Any]) -> str:
+    esc = html.escape
+    info = spec.get("info", {})
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        f"<title>{esc(info.get('title', 'API'))} API</title>",
+        "<style>body{font:15px/1.45 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
+        "code,.path{font-family:ui-monospace,monospace}.op{border-top:1px solid #ddd;padding:.6rem 0}"
+        ".m{display:inline-block;min-width:4.5rem;font-weight:700}td{padding:0 .8rem .2rem 0;vertical-align:top}"
+        "</style></head><body>",
+        f"<h1>{esc(info.get('title', 'API'))} {esc(str(info.get('version', '')))}</h1>",
+        f"<p>{esc(info.get('summary', ''))}</p>",
+        "<p>Machine-readable: <a href='/openapi.json'>/openapi.json</a> · interactive (needs network): "
+        "<a href='/docs/swagger'>Swagger UI</a></p>",
+    ]
+    by_tag: dict[str, list[str]] = {}
+    for path, methods in spec.get("paths", {}).items():
+        for method, op in methods.items():
+            rows = []
+            for param in op.get("parameters", []):
+                schema = param.get("schema", {})
+                kind = schema.get("type") or "/".join(x.get("type", "") for x in schema.get("anyOf", []))
+                rows.append(
+                    f"<tr><td><code>{esc(param['name'])}</code></td><td>{esc(param.get('in', ''))}</td>"
+                    f"<td>{esc(kind)}{' (required)' if param.get('required') else ''}</td>"
+                    f"<td>{esc(param.get('description', ''))}</td></tr>"
+                )
+            codes = ", ".join(
+                f"{esc(code)} {esc(r.get('description', ''))}" for code, r in op.get("responses", {}).items()
+            )
+            block = (
+                f"<div class='op'><span class='m'>{esc(method.upper())}</span><span class='path'>{esc(path)}</span>"
+                f" — {esc(op.get('summary', ''))}"
+                + (f"<table>{''.join(rows)}</table>" if rows else "")
+                + f"<div>Responses: {codes}</div></div>"
+            )
+            by_tag.setdefault((op.get("tags") or ["other"])[0], []).append(block)
+    for tag, blocks in by_tag.items():
+        parts.append(f"<h2>{esc(tag)}</h2>")
+        parts.extend(blocks)
+    parts.append("</body></html>")
+    return "".join(parts)

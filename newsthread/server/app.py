@@ -336,17 +336,17 @@ class ServerState:
         self.status = "starting article readers"
         if self.reader is None:
             self.reader = ArticleReader(self.workers)
-        warm = threading.Thread(target=self.reader.warm_up, name="warm-up", daemon=True)
-        warm.start()  # models load in the workers while this thread reads the store
-        self.status = "loading articles"
-        start = time.perf_counter()
-        self._cursor = self.store.cursor()
-        self.index.load(self.store.iter_articles(with_text=False))
-        self.status = "building threads"
-        self.index.snapshot()
-        self.load_seconds = time.perf_counter() - start
-        self.status = "loading models"
-        warm.join()
+        with ThreadPoolExecutor(1, thread_name_prefix="warm-up") as pool:
+            warm = pool.submit(self.reader.warm_up)  # models load while this thread reads the store
+            self.status = "loading articles"
+            start = time.perf_counter()
+            self._cursor = self.store.cursor()
+            self.index.load(self.store.iter_articles(with_text=False))
+            self.status = "building threads"
+            self.index.snapshot()
+            self.load_seconds = time.perf_counter() - start
+            self.status = "loading models"
+            warm.result()  # a model that cannot load is an error: retried, 503 meanwhile
 
     def close(self) -> None:
         self._stop.set()
@@ -490,6 +490,8 @@ def create_app(
         summary="News threads: the tgnews contest HTTP contract and newsthread's JSON API",
         version=_version(),
         lifespan=lifespan,
+        docs_url=None,  # /docs is served by newsthread.server.api: it works offline
+        redoc_url=None,
     )
     app.state.nt = state
 
@@ -522,6 +524,14 @@ def create_app(
         return error_response(500, f"internal error: {type(exc).__name__}")
 
     app.include_router(api.router)
+    app.include_router(api.docs_router)
+    try:
+        from newsthread.server.web import router as web_pages  # the reader's HTML pages
+    except ModuleNotFoundError as error:
+        if error.name != "newsthread.server.web":
+            raise
+    else:
+        app.include_router(web_pages)
     app.include_router(tgnews_api.router)  # last: its PUT/DELETE routes take any path
     return app
 

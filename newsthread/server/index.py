@@ -90,7 +90,9 @@ class Snapshot:
         if self.now is None:
             return [], 0
         if lang is None:
-            pool = self.threads if category == ANY else [t for t in self.threads if t.category == category]
+            pool = (
+                self.threads if category == ANY else [t for t in self.threads if category_of(t) == category]
+            )
         else:
             pool = self.by_filter.get((lang, category), [])
         if period is not None:

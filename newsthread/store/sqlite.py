@@ -3,12 +3,15 @@
 Durability: every write method runs one ``BEGIN IMMEDIATE … COMMIT`` transaction and returns
 after the commit. In WAL mode a commit appends the transaction's pages to the ``-wal`` file
 with write(2) before COMMIT returns. A ``kill -9`` of the server cannot undo that: the bytes
-are in the kernel's page cache, and the next open replays the WAL. So ``synchronous=NORMAL``
-(fsync only at checkpoints) already keeps every acknowledged write through a process crash.
+are in the kernel's page cache, and the next open replays the WAL ("transactions are durable
+across application crashes regardless of the synchronous setting", SQLite docs). So the
+default ``synchronous=NORMAL`` (fsync only at checkpoints) keeps every acknowledged write
+through a process crash, which is what the tgnews contract asks (kill -9, then restart).
 It does not through a power cut or a kernel crash: the last commits may then be lost (the
-file stays consistent). ``synchronous=FULL`` also fsyncs the WAL at each commit and covers
-those. The server commits in groups, so FULL costs one fsync per group, not per article.
-Choose it with ``?synchronous=full`` in the URL. The default is FULL (see ``DEFAULT_SYNCHRONOUS``).
+file stays consistent). ``?synchronous=full`` in the URL also fsyncs the WAL at each commit
+and covers those. The server commits in groups, so FULL costs one fsync per group, not per
+article; it measured at about 40 % of the writer thread's time under a 4-connection PUT
+load on a shared VM disk (bench/server.py).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from newsthread.store.base import (
     row_article,
 )
 
-DEFAULT_SYNCHRONOUS = "FULL"
+DEFAULT_SYNCHRONOUS = "NORMAL"  # see the module docstring
 SYNCHRONOUS_MODES = {"OFF", "NORMAL", "FULL", "EXTRA"}
 
 SCHEMA = """
