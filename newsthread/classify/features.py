@@ -95,41 +95,47 @@ def _hash(feature: str) -> int:
     return murmurhash3_32(feature, positive=True)
 
 
-_KEY_CACHE: dict[str, int] = {}
+_FORM = re.compile(r"[а-яёa-z]+")
+
+
+def russian_forms(text: str) -> list[str]:
+    """Lower-cased word forms: the unit of the distilled embedding scores (see model.py)."""
+    return _FORM.findall(text.lower())
 
 
 def murmur_keys(tokens: Sequence[str]) -> np.ndarray:
-    """32-bit murmur hashes of tokens (uint32), cached: exact keys for the word-form score table."""
-    cache = _KEY_CACHE
-    out = np.empty(len(tokens), dtype=np.uint32)
-    for i, token in enumerate(tokens):
-        key = cache.get(token)
-        if key is None:
-            key = _hash(token)
-            if len(cache) < 500_000:
-                cache[token] = key
-        out[i] = key
-    return out
+    """32-bit murmur hashes of tokens (uint32): exact keys of the word-form score table."""
+    return np.fromiter((_hash(t) for t in tokens), dtype=np.uint32, count=len(tokens))
 
 
 class _TokenCache:
-    """raw token → hashed ids of its word features, filled on first sight (bounded)."""
+    """raw whitespace token → hashed ids of its word features and murmur keys of its word forms,
+    each computed on first sight (bounded caches)."""
 
     def __init__(self, limit: int = 500_000):
         self.limit = limit
         self.ids: dict[str, tuple[int, ...]] = {}
+        self.forms: dict[str, tuple[int, ...]] = {}
 
-    def __call__(self, text: str) -> list[int]:
-        ids = self.ids
-        out: list[int] = []
-        for raw in text.lower().split():
-            found = ids.get(raw)
-            if found is None:
-                found = tuple(_hash(w) for w in normalise(raw))
-                if len(ids) < self.limit:
-                    ids[raw] = found
-            out.extend(found)
-        return out
+    def features(self, raws: list[str]) -> list[int]:
+        found = list(map(self.ids.get, raws))
+        if None in found:
+            for i, value in enumerate(found):
+                if value is None:
+                    value = found[i] = tuple(_hash(w) for w in normalise(raws[i]))
+                    if len(self.ids) < self.limit:
+                        self.ids[raws[i]] = value
+        return list(chain.from_iterable(found))
+
+    def form_keys(self, raws: list[str]) -> list[int]:
+        found = list(map(self.forms.get, raws))
+        if None in found:
+            for i, value in enumerate(found):
+                if value is None:
+                    value = found[i] = tuple(_hash(f) for f in _FORM.findall(raws[i]))
+                    if len(self.forms) < self.limit:
+                        self.forms[raws[i]] = value
+        return list(chain.from_iterable(found))
 
 
 def _bucket(value: float) -> int:
@@ -195,16 +201,27 @@ class ArticleFeaturizer:
         return found
 
     def transform(self, articles: Sequence[Article]) -> sp.csr_matrix:
+        return self.transform_with_forms(articles, forms_for=())[0]
+
+    def transform_with_forms(
+        self, articles: Sequence[Article], forms_for: tuple[str, ...] = ("ru",)
+    ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+        """The feature matrix, plus the word-form keys (and their row numbers) of the title and
+        lead of articles whose language is in `forms_for`."""
         title_ids: list[int] = []
         lead_ids: list[int] = []
         shape_ids: list[int] = []
         title_doc: list[int] = []
         lead_doc: list[int] = []
         shape_doc: list[int] = []
+        form_keys: list[int] = []
+        form_doc: list[int] = []
+        cache = self._cache
         for row, article in enumerate(articles):
-            lead = self.lead_text(article)
-            title = self._cache(article.title)
-            body = self._cache(lead)
+            title_raw = article.title.lower().split()
+            lead_raw = self.lead_text(article).lower().split()
+            title = cache.features(title_raw)
+            body = cache.features(lead_raw)
             shapes = [self._shape_id(t) for t in shape_tokens(article)]
             title_ids += title
             lead_ids += body
@@ -212,6 +229,10 @@ class ArticleFeaturizer:
             title_doc += [row] * len(title)
             lead_doc += [row] * len(body)
             shape_doc += [row] * len(shapes)
+            if article.lang in forms_for:
+                keys = cache.form_keys(title_raw + lead_raw)
+                form_keys += keys
+                form_doc += [row] * len(keys)
         n = np.uint64(self.n_features)
         title_arr = np.asarray(title_ids, dtype=np.uint64)
         lead_arr = np.asarray(lead_ids, dtype=np.uint64)
@@ -243,7 +264,7 @@ class ArticleFeaturizer:
         norms = np.sqrt(np.diff(matrix.indptr)).astype(np.float32)
         norms[norms == 0] = 1.0
         matrix.data /= np.repeat(norms, np.diff(matrix.indptr))
-        return matrix
+        return matrix, np.asarray(form_keys, dtype=np.uint32), np.asarray(form_doc, dtype=np.int64)
 
 
 def _mix(ids: np.ndarray, salt: np.uint64) -> np.ndarray:

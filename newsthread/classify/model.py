@@ -13,7 +13,6 @@ The learned state is plain numpy arrays saved in one compressed .npz; no pickles
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -22,16 +21,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from newsthread.classify import rules
-from newsthread.classify.features import ArticleFeaturizer, murmur_keys
+from newsthread.classify.features import ArticleFeaturizer
 from newsthread.model import CATEGORIES, NEWS_LANGUAGES, Article
 
 MODEL_FILE = "classifier.npz"
-_FORM = re.compile(r"[а-яёa-z]+")
-
-
-def russian_forms(text: str) -> list[str]:
-    """Lower-cased word forms, the unit of the distilled embedding scores."""
-    return _FORM.findall(text.lower())
 
 
 def default_model_path() -> Path:
@@ -69,42 +62,32 @@ class NewsClassifier:
     def featurize(self, articles: Sequence[Article]) -> sp.csr_matrix:
         return self._featurizer.transform(articles)
 
-    def _form_keys(self, article: Article) -> np.ndarray:
-        forms = russian_forms(f"{article.title} {self._featurizer.lead_text(article)}")
-        return murmur_keys(forms)
+    def _features(self, articles: Sequence[Article]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Hashed feature matrix and the per-category word-form scores (Russian only)."""
+        matrix, keys, rows = self._featurizer.transform_with_forms(articles, forms_for=("ru",))
+        return matrix, self._form_scores(len(articles), keys, rows)
 
-    def embedding_scores(self, articles: Sequence[Article]) -> np.ndarray:
-        """Per-article category scores from the distilled word-form table (Russian only): the mean
-        over the article's word forms of each known form's scores."""
-        scores = np.zeros((len(articles), len(self.classes_)), dtype=np.float32)
+    def _form_scores(self, n_rows: int, keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Mean over each article's word forms of the distilled scores of the known forms."""
+        scores = np.zeros((n_rows, len(self.classes_)), dtype=np.float32)
         table = self.form_keys_
-        if len(table) == 0:
+        if len(table) == 0 or len(keys) == 0:
             return scores
-        key_parts, row_parts, lengths = [], [], np.ones(len(articles), dtype=np.float32)
-        for row, article in enumerate(articles):
-            if article.lang == "ru":
-                keys = self._form_keys(article)
-                key_parts.append(keys)
-                row_parts.append(np.full(len(keys), row, dtype=np.int64))
-                lengths[row] = max(1, len(keys))
-        if not key_parts:
-            return scores
-        keys = np.concatenate(key_parts)
-        rows = np.concatenate(row_parts)
         pos = np.searchsorted(table, keys)
         pos[pos >= len(table)] = 0
         hit = table[pos] == keys
         np.add.at(scores, rows[hit], self.form_scores_[pos[hit]].astype(np.float32))
-        return scores / lengths[:, None]
+        counts = np.bincount(rows, minlength=n_rows).astype(np.float32)
+        return scores / np.maximum(counts, 1.0)[:, None]
 
     # --- prediction -----------------------------------------------------------------------------
-    def category_proba(self, articles: Sequence[Article], matrix: sp.csr_matrix | None = None) -> np.ndarray:
+    def category_proba(self, articles: Sequence[Article], features=None) -> np.ndarray:
         """(n, 7) probabilities in the order of `classes_`."""
         if not articles:
             return np.zeros((0, len(self.classes_)), dtype=np.float32)
-        matrix = self.featurize(articles) if matrix is None else matrix
+        matrix, form_scores = self._features(articles) if features is None else features
         logits = np.asarray(matrix @ self.coef_.T, dtype=np.float32) + self.intercept_
-        logits += self.embedding_scores(articles)
+        logits += form_scores
         if self.section_weight != 1.0:
             index = {c: i for i, c in enumerate(self.classes_)}
             for row, article in enumerate(articles):
@@ -143,9 +126,9 @@ class NewsClassifier:
         article is classified as if it were en/ru (use `annotate` to respect languages)."""
         if not articles:
             return []
-        matrix = self.featurize(articles)
-        cat_proba = self.category_proba(articles, matrix)
-        not_news = self.not_news_proba(articles, matrix)
+        features = self._features(articles)
+        cat_proba = self.category_proba(articles, features)
+        not_news = self.not_news_proba(articles, features[0])
         results = []
         for row, article in enumerate(articles):
             best = int(cat_proba[row].argmax())

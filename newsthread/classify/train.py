@@ -34,7 +34,8 @@ import scipy.sparse as sp
 from sklearn.linear_model import SGDClassifier
 
 from newsthread.classify import rules
-from newsthread.classify.model import NewsClassifier, default_model_path, russian_forms
+from newsthread.classify.features import murmur_keys, russian_forms
+from newsthread.classify.model import NewsClassifier, default_model_path
 from newsthread.ingest import ReadError, read_bytes
 from newsthread.model import CATEGORIES, NEWS_LANGUAGES, Article
 from newsthread.nlp.language import LanguageDetector
@@ -245,8 +246,6 @@ def fit(
 
 def _distil(dense_weights: np.ndarray, form_ids: dict[str, int], navec: _Navec | None, scale: float):
     """Fold the embedding weights into per-word-form scores: W·(scale·mean v) = mean (scale·W·v)."""
-    from newsthread.classify.features import murmur_keys
-
     known = sorted((form, i) for form, i in form_ids.items() if i >= 0)
     if navec is None or not known or dense_weights.shape[1] == 0:
         return np.zeros(0, dtype=np.uint32), np.zeros((0, len(CATEGORIES)), dtype=np.float16)

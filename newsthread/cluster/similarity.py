@@ -16,8 +16,8 @@ Batch search (`batch_edges`): articles sorted by time, rows in blocks; each bloc
 only with the articles up to `time_window` later, by two sparse products (title-idf × term
 presence, both ways); pairs with cov ≥ `candidate_coverage` get their exact dd. Cost is
 O(Σ_terms df_title·df_text) within a time window, not O(n²) memory.
-Online (`OnlineClusterer`) builds the same matrices for one article and its candidates from
-an inverted index and calls the same `combine`.
+Online (`OnlineClusterer`) finds one article's candidates in an inverted index and scores
+them with the same `entry_weights` and `combine` on flat arrays (no matrix building).
 """
 
 from __future__ import annotations
@@ -39,10 +39,10 @@ _PAIR_CHUNK = 200_000  # candidate pairs per vectorised dd chunk
 class Encoded:
     """Articles of one language as sparse term-count rows over a shared vocabulary."""
 
-    counts: sp.csr_matrix  # n × V, occurrences in title + lead
-    title: sp.csr_matrix  # n × V, 1 where the term is in the title
-    strong: sp.csr_matrix | None  # n × V, 1 where the term is an entity/number (only if boosted)
-    ts: np.ndarray  # publication timestamps (float64, s)
+    counts: sp.csr_matrix  # n × V, occurrences in title + lead (indices sorted per row)
+    in_title: np.ndarray  # bool per stored entry of `counts`: the term is in the title
+    strong: np.ndarray | None  # bool per entry: an entity/number (only when boosted)
+    ts: np.ndarray  # publication timestamps (float64, s; NaN = undated)
     hosts: list[str]
     speakers: list[frozenset[str] | None]  # lower-cased terms of the headline's speaker
     title_sets: list[frozenset[str]]
@@ -114,15 +114,25 @@ def encode(articles: Sequence[Article], vocab: Vocabulary, config: ClusterConfig
         speakers.append(speaker_terms(article.title, article.lang, analyzer))
     n, width = len(articles), len(vocab)
     title_counts = _rows(t_ids, t_ptr, n, width)
-    counts = title_counts + _rows(b_ids, b_ptr, n, width)
-    title = title_counts.copy()
-    title.data[:] = 1.0
-    strong_rows = None
-    if boosted:
-        strong_rows = _rows(s_ids, s_ptr, n, width)
-        strong_rows.data[:] = 1.0
+    counts = (title_counts + _rows(b_ids, b_ptr, n, width)).tocsr()
+    counts.sort_indices()
+    in_title = _entries_in(counts, title_counts)
+    strong = _entries_in(counts, _rows(s_ids, s_ptr, n, width)) if boosted else None
     ts = np.array([a.timestamp if a.published else np.nan for a in articles], dtype=np.float64)
-    return Encoded(counts.tocsr(), title, strong_rows, ts, [a.host for a in articles], speakers, title_sets)
+    return Encoded(counts, in_title, strong, ts, [a.host for a in articles], speakers, title_sets)
+
+
+def _entries_in(matrix: sp.csr_matrix, subset: sp.csr_matrix) -> np.ndarray:
+    """For each stored entry of `matrix`, whether `subset` has that (row, column) too."""
+    width = max(matrix.shape[1], 1)
+    rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
+    keys = rows * width + matrix.indices
+    sub_rows = np.repeat(np.arange(subset.shape[0], dtype=np.int64), np.diff(subset.indptr))
+    sub_keys = np.unique(sub_rows * width + subset.indices)
+    if not len(sub_keys):
+        return np.zeros(len(keys), dtype=bool)
+    pos = np.minimum(np.searchsorted(sub_keys, keys), len(sub_keys) - 1)
+    return sub_keys[pos] == keys
 
 
 def _rows(ids: list[int], ptr: list[int], n: int, width: int) -> sp.csr_matrix:
@@ -140,9 +150,40 @@ def idf_of(df: np.ndarray, n_docs: int) -> np.ndarray:
     return (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(np.float32)
 
 
+def entry_weights(
+    indices: np.ndarray,
+    counts: np.ndarray,
+    in_title: np.ndarray,
+    strong: np.ndarray | None,
+    rows: np.ndarray,
+    n_rows: int,
+    idf: np.ndarray,
+    config: ClusterConfig,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The weights of stored entries (term `indices[k]`, `counts[k]` times, in row `rows[k]`).
+
+    Returns (x, tw): x the L2-normalised tf-idf weight ((1 + ln tf)·idf, ×(1 + title_weight)
+    for title terms, ×entity_boost for entities), tw the title term's share of its row's
+    title idf mass (0 for non-title terms). The one definition of the vectors both batch
+    and online clustering compare.
+    """
+    term_idf = idf[indices].astype(np.float64)
+    x = (1.0 + np.log(counts)) * term_idf
+    if config.title_weight:
+        x = x * np.where(in_title, 1.0 + config.title_weight, 1.0)
+    if strong is not None and config.entity_boost != 1.0:
+        x = x * np.where(strong, config.entity_boost, 1.0)
+    norms = np.sqrt(np.bincount(rows, weights=x * x, minlength=n_rows))
+    x = x / np.maximum(norms[rows], 1e-12)
+    tw = np.where(in_title, term_idf, 0.0)
+    mass = np.bincount(rows, weights=tw, minlength=n_rows)
+    tw = tw / np.maximum(mass[rows], 1e-12)
+    return x.astype(np.float32), tw.astype(np.float32)
+
+
 @dataclass
 class Weighted:
-    """The three matrices the similarity reads (rows aligned with an `Encoded`)."""
+    """The three matrices the batch search reads (rows aligned with an `Encoded`)."""
 
     X: sp.csr_matrix  # L2-normalised tf-idf (title boosted)
     Tw: sp.csr_matrix  # title idf weights, rows summing to 1
@@ -150,45 +191,16 @@ class Weighted:
 
 
 def weigh(enc: Encoded, idf: np.ndarray, config: ClusterConfig) -> Weighted:
-    counts, title = enc.counts, enc.title
-    width = idf.shape[0]
-    if counts.shape[1] != width:
-        counts = _widen(counts, width)
-        title = _widen(title, width)
-    X = counts.copy()
-    X.data = (1.0 + np.log(X.data)) * idf[X.indices]
-    if config.title_weight:
-        X = X + title.multiply(X) * config.title_weight
-    if enc.strong is not None:
-        strong = _widen(enc.strong, width)
-        X = X + strong.multiply(X) * (config.entity_boost - 1.0)
-    X = _normalise_rows(sp.csr_matrix(X), squared=True)
-    Tw = title.copy()
-    Tw.data = idf[Tw.indices].astype(np.float32)
-    Tw = _normalise_rows(Tw, squared=False)
-    Db = counts.copy()
-    Db.data = np.ones_like(Db.data)
+    counts = enc.counts
+    n, width = counts.shape[0], idf.shape[0]
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(counts.indptr))
+    x, tw = entry_weights(counts.indices, counts.data, enc.in_title, enc.strong, rows, n, idf, config)
+    shape = (n, width)
+    X = sp.csr_matrix((x, counts.indices, counts.indptr), shape=shape)
+    Tw = sp.csr_matrix((tw, counts.indices, counts.indptr), shape=shape)
+    Tw.eliminate_zeros()
+    Db = sp.csr_matrix((np.ones(len(x), dtype=np.float32), counts.indices, counts.indptr), shape=shape)
     return Weighted(X, Tw, Db)
-
-
-def _widen(matrix: sp.csr_matrix, width: int) -> sp.csr_matrix:
-    if matrix.shape[1] == width:
-        return matrix
-    return sp.csr_matrix((matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], width))
-
-
-def _normalise_rows(matrix: sp.csr_matrix, squared: bool) -> sp.csr_matrix:
-    matrix = sp.csr_matrix(matrix, dtype=np.float32)
-    values = matrix.data * matrix.data if squared else matrix.data
-    sums = np.add.reduceat(values, matrix.indptr[:-1]) if values.size else np.zeros(0, dtype=np.float32)
-    lengths = np.diff(matrix.indptr)
-    norms = np.zeros(matrix.shape[0], dtype=np.float32)
-    norms[lengths > 0] = sums[lengths > 0]
-    if squared:
-        norms = np.sqrt(norms)
-    scale = np.repeat(np.where(norms > 0, 1.0 / np.maximum(norms, 1e-12), 0.0), lengths).astype(np.float32)
-    matrix.data = matrix.data * scale
-    return matrix
 
 
 def row_dots(A: sp.csr_matrix, B: sp.csr_matrix, I: np.ndarray, J: np.ndarray) -> np.ndarray:
