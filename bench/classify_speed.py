@@ -7,7 +7,9 @@ Prints docs/s (median of the runs) for:
   categories JSON (what `tgnews news` / `tgnews categories` compute);
 - the classifier alone on already parsed en/ru articles (one process);
 - with --cli, the real `tgnews news` and `tgnews categories` commands (process start-up included);
-and the peak RSS of this process and of its worker processes.
+and the peak RSS of this process and of its worker processes. On a shared machine the wall-clock
+rate swings with other jobs, so the pipeline line also gives the CPU seconds it used and the rate
+those would allow on two otherwise idle cores.
 """
 
 from __future__ import annotations
@@ -40,6 +42,12 @@ def contract_outputs(articles) -> tuple[str, str]:
     )
 
 
+def _cpu_seconds() -> float:
+    """User + system time of this process and of its finished worker processes."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=SHARED / "data" / "contest_html" / "20191101")
@@ -58,8 +66,10 @@ def main() -> int:
         result = process_paths(paths, stages=("language", "classify"), workers=args.workers)
         contract_outputs(result.articles)
         rates.append(len(paths) / (time.perf_counter() - started))
-    print(f"pipeline news+categories: {statistics.median(rates):,.0f} docs/s (median of {args.runs}; "
-          f"{len(paths)} files; runs {', '.join(f'{r:,.0f}' for r in rates)})")
+    print(
+        f"pipeline news+categories: {statistics.median(rates):,.0f} docs/s (median of {args.runs}; "
+        f"{len(paths)} files; runs {', '.join(f'{r:,.0f}' for r in rates)})"
+    )
 
     wanted = [a for a in result.articles if a.lang in NEWS_LANGUAGES]
     started = time.perf_counter()
@@ -70,8 +80,10 @@ def main() -> int:
         started = time.perf_counter()
         model.annotate(wanted)
         classify_rates.append(len(wanted) / (time.perf_counter() - started))
-    print(f"classifier alone: {statistics.median(classify_rates):,.0f} en/ru docs/s "
-          f"({len(wanted)} articles, one process; model load {load_seconds:.2f}s)")
+    print(
+        f"classifier alone: {statistics.median(classify_rates):,.0f} en/ru docs/s "
+        f"({len(wanted)} articles, one process; model load {load_seconds:.2f}s)"
+    )
 
     if args.cli:
         tgnews = shutil.which("tgnews") or str(Path(sys.executable).with_name("tgnews"))
@@ -81,8 +93,10 @@ def main() -> int:
                 started = time.perf_counter()
                 subprocess.run([tgnews, command, str(args.data)], check=True, stdout=subprocess.DEVNULL)
                 times.append(time.perf_counter() - started)
-            print(f"tgnews {command}: {len(paths) / statistics.median(times):,.0f} docs/s "
-                  f"(median {statistics.median(times):.1f}s, process start-up included)")
+            print(
+                f"tgnews {command}: {len(paths) / statistics.median(times):,.0f} docs/s "
+                f"(median {statistics.median(times):.1f}s, process start-up included)"
+            )
 
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

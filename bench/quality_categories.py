@@ -35,7 +35,9 @@ def write_outputs(articles: list[Article], out_dir: Path) -> tuple[Path, Path]:
     news_path, categories_path = out_dir / "news.json", out_dir / "categories.json"
     news_path.write_text(json.dumps({"articles": list(news)}, ensure_ascii=False), encoding="utf-8")
     categories_path.write_text(
-        json.dumps([{"category": c, "articles": names} for c, names in by_category.items()], ensure_ascii=False),
+        json.dumps(
+            [{"category": c, "articles": names} for c, names in by_category.items()], ensure_ascii=False
+        ),
         encoding="utf-8",
     )
     return news_path, categories_path
@@ -76,8 +78,8 @@ def main() -> int:
     if args.sweep:
         gold_names = {json.loads(line)["file"] for line in args.gold.read_text().splitlines() if line.strip()}
         scored = [a for a in result.articles if a.name in gold_names and a.lang in NEWS_LANGUAGES]
-        for threshold in (0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25):
-            for section_weight in (1.0,):
+        for threshold in (0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 1.1):
+            for section_weight in (1.0, 3.0):
                 model = NewsClassifier.load()
                 model.news_threshold, model.section_weight = threshold, section_weight
                 model.annotate(scored)

@@ -117,8 +117,9 @@ def process_paths_dask(
     from distributed import as_completed
 
     stages = tuple(stages)
+    chunk_size = max(1, chunk_size)
     files = [os.path.abspath(p) for p in paths]  # workers may not share our working directory
-    chunks = [files[i : i + chunk_size] for i in range(0, len(files), max(1, chunk_size))]
+    chunks = [files[i : i + chunk_size] for i in range(0, len(files), chunk_size)]
     # pure=False: a result depends on the files' contents, not just on their names.
     futures = client.map(_read_chunk, chunks, stages=stages, pure=False, key=_keys("read", len(chunks)))
     index = {future.key: k for k, future in enumerate(futures)}
@@ -386,39 +387,87 @@ def _part_meta(part: EncodedPart) -> tuple[list[str], np.ndarray, np.ndarray]:
     return part.terms, part.local_ids, part.df
 
 
-def _remap(matrix: sp.csr_matrix | None, mapping: np.ndarray, width: int) -> sp.csr_matrix | None:
-    """Part columns → global columns (a fresh matrix: the part stays as it is for other tasks)."""
-    if matrix is None:
-        return None
-    out = sp.csr_matrix(
-        (matrix.data.copy(), mapping[matrix.indices], matrix.indptr.copy()), shape=(matrix.shape[0], width)
+# How `similarity.Encoded` lays out its fields. A field not named here is classified by its
+# length (one value per row or one per stored entry of `counts`); an ambiguous one fails loudly.
+_MATRIX_FIELDS = ("counts",)  # n × V csr, indices sorted within each row
+_ENTRY_FIELDS = ("in_title", "strong")  # one value per stored entry of `counts` (or None)
+_ROW_FIELDS = ("ts", "hosts", "speakers", "title_sets", "kinds")  # one value per row (or None)
+
+
+def _layout(encs: list[Encoded]) -> dict[str, str]:
+    """Field name → "matrix" | "entry" | "row" for the fields of `similarity.Encoded`."""
+    layout = {}
+    for field in dataclasses.fields(encs[0]):
+        name = field.name
+        if name in _MATRIX_FIELDS:
+            layout[name] = "matrix"
+        elif name in _ENTRY_FIELDS:
+            layout[name] = "entry"
+        elif name in _ROW_FIELDS:
+            layout[name] = "row"
+        else:
+            layout[name] = _infer(name, encs)
+    return layout
+
+
+def _infer(name: str, encs: list[Encoded]) -> str:
+    for enc in encs:
+        value = getattr(enc, name)
+        if value is None:
+            continue
+        rows, entries = enc.counts.shape[0], enc.counts.nnz
+        if len(value) == rows and rows != entries:
+            return "row"
+        if len(value) == entries and rows != entries:
+            return "entry"
+    raise RuntimeError(
+        f"newsthread.distributed cannot tell how to stack the new field Encoded.{name}: add it to "
+        "_ROW_FIELDS or _ENTRY_FIELDS"
     )
-    out.sort_indices()
-    return out
+
+
+def _remap(enc: Encoded, mapping: np.ndarray, width: int, layout: dict[str, str]) -> Encoded:
+    """Part columns → global columns, entries re-sorted by column within each row (as `encode`
+    leaves them); a fresh Encoded, the part stays as it is for other tasks."""
+    counts = enc.counts
+    n = counts.shape[0]
+    columns = mapping[counts.indices]
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(counts.indptr))
+    order = np.lexsort((columns, rows))
+    fields: dict[str, Any] = {}
+    for name, kind in layout.items():
+        value = getattr(enc, name)
+        if kind == "matrix":
+            value = sp.csr_matrix((value.data[order], columns[order], value.indptr.copy()), shape=(n, width))
+        elif kind == "entry" and value is not None:
+            value = value[order]
+        fields[name] = value
+    return type(enc)(**fields)
 
 
 def _stack(parts: list[EncodedPart], maps: list[np.ndarray], width: int, start: int, stop: int) -> Encoded:
     """Rows [start, stop) of the parts laid end to end, over the global columns."""
-    from newsthread.cluster.similarity import Encoded
-
-    encs = [p.enc for p in parts]
-    counts = sp.vstack([_remap(e.counts, m, width) for e, m in zip(encs, maps, strict=True)], format="csr")
-    title = sp.vstack([_remap(e.title, m, width) for e, m in zip(encs, maps, strict=True)], format="csr")
-    strong = None
-    if encs[0].strong is not None:
-        strong = sp.vstack(
-            [_remap(e.strong, m, width) for e, m in zip(encs, maps, strict=True)], format="csr"
-        )
-        strong = strong[start:stop]
-    return Encoded(
-        counts[start:stop],
-        title[start:stop],
-        strong,
-        np.concatenate([e.ts for e in encs])[start:stop],
-        [h for e in encs for h in e.hosts][start:stop],
-        [s for e in encs for s in e.speakers][start:stop],
-        [t for e in encs for t in e.title_sets][start:stop],
-    )
+    layout = _layout([p.enc for p in parts])
+    encs = [_remap(p.enc, m, width, layout) for p, m in zip(parts, maps, strict=True)]
+    counts = sp.vstack([e.counts for e in encs], format="csr")
+    lo, hi = int(counts.indptr[start]), int(counts.indptr[stop])  # entries of rows [start, stop)
+    fields: dict[str, Any] = {}
+    for name, kind in layout.items():
+        values = [getattr(e, name) for e in encs]
+        if kind == "matrix":
+            matrix = counts if name == "counts" else sp.vstack(values, format="csr")
+            fields[name] = matrix[start:stop]
+        elif all(v is None for v in values):
+            fields[name] = None
+        elif any(v is None for v in values):
+            raise RuntimeError(f"Encoded.{name} is None in some parts only")
+        else:
+            cut = slice(lo, hi) if kind == "entry" else slice(start, stop)
+            if isinstance(values[0], np.ndarray):
+                fields[name] = np.concatenate(values)[cut]
+            else:
+                fields[name] = [v for value in values for v in value][cut]
+    return type(encs[0])(**fields)
 
 
 def _window_edges(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from newsthread.cluster import ClusterConfig, OnlineClusterer, cluster_batch
 from newsthread.cluster.speech import speaker
 from newsthread.model import Article
 
-T0 = datetime(2019, 11, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2019, 11, 1, 9, 0, tzinfo=UTC)
 
 
 def art(name: str, lang: str, host: str, title: str, text: str, hours: float = 0.0) -> Article:
@@ -30,33 +30,87 @@ def ru_fixture() -> list[Article]:
     """3 rewrites of a rate cut; 2 articles on a licence withdrawal (same topic: the central bank);
     a singleton; background news; the next rate cut seven weeks later."""
     return [
-        art("ru-rate-1", "ru", "rbc.ru", "Банк России снизил ключевую ставку до 6,5% годовых",
+        art(
+            "ru-rate-1",
+            "ru",
+            "rbc.ru",
+            "Банк России снизил ключевую ставку до 6,5% годовых",
             "Совет директоров Банка России в пятницу снизил ключевую ставку на 50 базисных пунктов, до 6,5% "
-            "годовых. Регулятор объяснил решение замедлением инфляции, которая в октябре опустилась до 3,8%.", 0.0),
-        art("ru-rate-2", "ru", "ria.ru", "ЦБ понизил ключевую ставку на 0,5 процентного пункта, до 6,5%",
+            "годовых. Регулятор объяснил решение замедлением инфляции, которая в октябре опустилась до 3,8%.",
+            0.0,
+        ),
+        art(
+            "ru-rate-2",
+            "ru",
+            "ria.ru",
+            "ЦБ понизил ключевую ставку на 0,5 процентного пункта, до 6,5%",
             "Центробанк снизил ключевую ставку сразу на 50 базисных пунктов, до 6,5% годовых, сообщил "
-            "Банк России. Инфляция в октябре замедлилась до 3,8%, напомнил регулятор.", 0.3),
-        art("ru-rate-3", "ru", "tass.ru", "Банк России снизил ставку до 6,5%, решение совпало с прогнозами",
+            "Банк России. Инфляция в октябре замедлилась до 3,8%, напомнил регулятор.",
+            0.3,
+        ),
+        art(
+            "ru-rate-3",
+            "ru",
+            "tass.ru",
+            "Банк России снизил ставку до 6,5%, решение совпало с прогнозами",
             "Банк России снизил ключевую ставку до 6,5% годовых с 7%. Решение совпало с прогнозами "
-            "аналитиков: замедление инфляции до 3,8% позволило регулятору снизить ставку на 50 пунктов.", 0.8),
-        art("ru-licence-1", "ru", "interfax.ru", "ЦБ отозвал лицензию у банка «Ресурс»",
+            "аналитиков: замедление инфляции до 3,8% позволило регулятору снизить ставку на 50 пунктов.",
+            0.8,
+        ),
+        art(
+            "ru-licence-1",
+            "ru",
+            "interfax.ru",
+            "ЦБ отозвал лицензию у банка «Ресурс»",
             "Банк России отозвал лицензию у саратовского банка «Ресурс» за нарушения законодательства о "
-            "противодействии отмыванию доходов. В банк назначена временная администрация АСВ.", 1.0),
-        art("ru-licence-2", "ru", "banki.ru", "Саратовский банк «Ресурс» лишился лицензии",
+            "противодействии отмыванию доходов. В банк назначена временная администрация АСВ.",
+            1.0,
+        ),
+        art(
+            "ru-licence-2",
+            "ru",
+            "banki.ru",
+            "Саратовский банк «Ресурс» лишился лицензии",
             "Центробанк лишил лицензии саратовский банк «Ресурс»: регулятор указал на нарушения "
-            "законодательства об отмывании доходов. Временную администрацию возглавит АСВ.", 2.0),
-        art("ru-snow", "ru", "mos.ru", "В Москве выпал первый снег",
+            "законодательства об отмывании доходов. Временную администрацию возглавит АСВ.",
+            2.0,
+        ),
+        art(
+            "ru-snow",
+            "ru",
+            "mos.ru",
+            "В Москве выпал первый снег",
             "Первый снег выпал в Москве в ночь на пятницу. Синоптики обещают, что к выходным он растает, "
-            "а температура поднимется до плюс пяти градусов.", 1.5),
-        art("ru-hockey", "ru", "sport-express.ru", "СКА обыграл ЦСКА в матче КХЛ",
+            "а температура поднимется до плюс пяти градусов.",
+            1.5,
+        ),
+        art(
+            "ru-hockey",
+            "ru",
+            "sport-express.ru",
+            "СКА обыграл ЦСКА в матче КХЛ",
             "Хоккеисты петербургского СКА победили московский ЦСКА со счетом 3:1 в матче регулярного "
-            "чемпионата КХЛ. Две шайбы забросил Никита Гусев.", 3.0),
-        art("ru-phone", "ru", "3dnews.ru", "Samsung показал складной смартфон Galaxy Fold 2",
+            "чемпионата КХЛ. Две шайбы забросил Никита Гусев.",
+            3.0,
+        ),
+        art(
+            "ru-phone",
+            "ru",
+            "3dnews.ru",
+            "Samsung показал складной смартфон Galaxy Fold 2",
             "Компания Samsung представила складной смартфон Galaxy Fold второго поколения с гибким экраном "
-            "и четырьмя камерами. Продажи начнутся в декабре.", 4.0),
-        art("ru-rate-later", "ru", "rbc.ru", "Банк России снизил ключевую ставку до 6,25% годовых",
+            "и четырьмя камерами. Продажи начнутся в декабре.",
+            4.0,
+        ),
+        art(
+            "ru-rate-later",
+            "ru",
+            "rbc.ru",
+            "Банк России снизил ключевую ставку до 6,25% годовых",
             "Совет директоров Банка России снизил ключевую ставку на 25 базисных пунктов, до 6,25% "
-            "годовых. Регулятор объяснил решение замедлением инфляции, которая опустилась до 3,5%.", 24 * 49),
+            "годовых. Регулятор объяснил решение замедлением инфляции, которая опустилась до 3,5%.",
+            24 * 49,
+        ),
     ]
 
 
@@ -64,33 +118,87 @@ def en_fixture() -> list[Article]:
     """3 rewrites of a product launch; 2 articles on Apple's results (same company, another event);
     a singleton; background news; a similar launch two weeks later."""
     return [
-        art("en-pods-1", "en", "theverge.com", "Apple unveils AirPods Pro with active noise cancellation",
+        art(
+            "en-pods-1",
+            "en",
+            "theverge.com",
+            "Apple unveils AirPods Pro with active noise cancellation",
             "Apple on Monday unveiled AirPods Pro, new wireless earbuds with active noise cancellation and a "
-            "transparency mode. The AirPods Pro cost $249 and go on sale on Wednesday.", 0.0),
-        art("en-pods-2", "en", "cnet.com", "AirPods Pro announced: noise cancellation for $249",
+            "transparency mode. The AirPods Pro cost $249 and go on sale on Wednesday.",
+            0.0,
+        ),
+        art(
+            "en-pods-2",
+            "en",
+            "cnet.com",
+            "AirPods Pro announced: noise cancellation for $249",
             "Apple has announced AirPods Pro, its first earbuds with active noise cancellation. The $249 "
-            "AirPods Pro add a transparency mode and silicone tips, and ship on Wednesday.", 0.5),
-        art("en-pods-3", "en", "reuters.com", "Apple launches $249 AirPods Pro with noise cancelling",
+            "AirPods Pro add a transparency mode and silicone tips, and ship on Wednesday.",
+            0.5,
+        ),
+        art(
+            "en-pods-3",
+            "en",
+            "reuters.com",
+            "Apple launches $249 AirPods Pro with noise cancelling",
             "Apple Inc launched AirPods Pro on Monday, wireless earbuds with active noise cancellation "
-            "priced at $249, as it seeks to extend its lead in the wearables market.", 1.0),
-        art("en-results-1", "en", "cnbc.com", "Apple shares hit record high after quarterly earnings beat",
+            "priced at $249, as it seeks to extend its lead in the wearables market.",
+            1.0,
+        ),
+        art(
+            "en-results-1",
+            "en",
+            "cnbc.com",
+            "Apple shares hit record high after quarterly earnings beat",
             "Apple shares rose 4% to a record high on Thursday after the iPhone maker reported quarterly "
-            "revenue of $64 billion, beating Wall Street estimates on strong services sales.", 2.0),
-        art("en-results-2", "en", "bloomberg.com", "Apple stock at record as services sales lift revenue",
+            "revenue of $64 billion, beating Wall Street estimates on strong services sales.",
+            2.0,
+        ),
+        art(
+            "en-results-2",
+            "en",
+            "bloomberg.com",
+            "Apple stock at record as services sales lift revenue",
             "Apple stock climbed to a record after quarterly revenue of $64 billion beat analysts' estimates. "
-            "Services sales and wearables offset weaker iPhone demand, the company reported.", 2.5),
-        art("en-venice", "en", "bbc.com", "Venice floods as high tide swamps St Mark's Square",
+            "Services sales and wearables offset weaker iPhone demand, the company reported.",
+            2.5,
+        ),
+        art(
+            "en-venice",
+            "en",
+            "bbc.com",
+            "Venice floods as high tide swamps St Mark's Square",
             "Venice was hit by its worst flooding in decades as an exceptionally high tide swamped St Mark's "
-            "Square. The mayor called for a state of emergency.", 1.2),
-        art("en-rugby", "en", "espn.com", "South Africa beat England to win the Rugby World Cup",
+            "Square. The mayor called for a state of emergency.",
+            1.2,
+        ),
+        art(
+            "en-rugby",
+            "en",
+            "espn.com",
+            "South Africa beat England to win the Rugby World Cup",
             "South Africa beat England 32-12 in Yokohama to win the Rugby World Cup for a third time. "
-            "Makazole Mapimpi scored the Springboks' first try in a final.", 3.0),
-        art("en-mars", "en", "nasa.gov", "NASA's InSight lander detects marsquake",
+            "Makazole Mapimpi scored the Springboks' first try in a final.",
+            3.0,
+        ),
+        art(
+            "en-mars",
+            "en",
+            "nasa.gov",
+            "NASA's InSight lander detects marsquake",
             "NASA's InSight lander has detected a marsquake, the first seismic signal believed to come from "
-            "inside Mars, the space agency said.", 4.0),
-        art("en-pods-later", "en", "theverge.com", "Apple unveils AirPods Pro Lite with noise cancellation",
+            "inside Mars, the space agency said.",
+            4.0,
+        ),
+        art(
+            "en-pods-later",
+            "en",
+            "theverge.com",
+            "Apple unveils AirPods Pro Lite with noise cancellation",
             "Apple unveiled AirPods Pro Lite, cheaper wireless earbuds with active noise cancellation and a "
-            "transparency mode. The AirPods Pro Lite cost $199 and go on sale on Friday.", 24 * 14),
+            "transparency mode. The AirPods Pro Lite cost $199 and go on sale on Friday.",
+            24 * 14,
+        ),
     ]
 
 
@@ -124,12 +232,30 @@ def test_the_later_similar_event_is_apart_only_because_of_time():
 
 
 def test_a_day_apart_is_the_limit_of_one_event():
-    base = art("a", "en", "x.com", "Apple unveils AirPods Pro with noise cancellation",
-               "Apple unveiled AirPods Pro with active noise cancellation for $249.", 0)
-    near = art("b", "en", "y.com", "Apple unveils AirPods Pro with noise cancellation",
-               "Apple unveiled AirPods Pro with active noise cancellation for $249.", 20)
-    far = art("c", "en", "z.com", "Apple unveils AirPods Pro with noise cancellation",
-              "Apple unveiled AirPods Pro with active noise cancellation for $249.", 20 + 60)
+    base = art(
+        "a",
+        "en",
+        "x.com",
+        "Apple unveils AirPods Pro with noise cancellation",
+        "Apple unveiled AirPods Pro with active noise cancellation for $249.",
+        0,
+    )
+    near = art(
+        "b",
+        "en",
+        "y.com",
+        "Apple unveils AirPods Pro with noise cancellation",
+        "Apple unveiled AirPods Pro with active noise cancellation for $249.",
+        20,
+    )
+    far = art(
+        "c",
+        "en",
+        "z.com",
+        "Apple unveils AirPods Pro with noise cancellation",
+        "Apple unveiled AirPods Pro with active noise cancellation for $249.",
+        20 + 60,
+    )
     filler = [a for a in en_fixture() if a.name in {"en-venice", "en-rugby", "en-mars"}]
     groups = as_sets(cluster_batch([base, near, far, *filler]))
     assert frozenset({"a", "b"}) in groups and frozenset({"c"}) in groups
@@ -150,8 +276,12 @@ def test_every_article_in_exactly_one_group_languages_apart():
     odd = [
         Article(name="de-1", lang="de", title="Der Bundestag stimmt zu", published=T0),
         Article(name="empty", lang="", title="", published=None),
-        Article(name="undated", lang="en", title="Apple unveils AirPods Pro with noise cancellation",
-                paragraphs=["Apple unveiled AirPods Pro with active noise cancellation for $249."]),
+        Article(
+            name="undated",
+            lang="en",
+            title="Apple unveils AirPods Pro with noise cancellation",
+            paragraphs=["Apple unveiled AirPods Pro with active noise cancellation for $249."],
+        ),
     ]
     groups = cluster_batch(articles + odd)
     names = [a.name for g in groups for a in g]
@@ -169,22 +299,48 @@ def test_terms_are_computed_when_missing():
 
 def test_speaker_rule_keeps_a_reaction_apart():
     event = [
-        art("e1", "ru", "ria.ru", "Верховный суд ликвидировал движение «За права человека»",
+        art(
+            "e1",
+            "ru",
+            "ria.ru",
+            "Верховный суд ликвидировал движение «За права человека»",
             "Верховный суд России ликвидировал общественное движение «За права человека» Льва Пономарева "
-            "по иску Минюста.", 0),
-        art("e2", "ru", "interfax.ru", "Верховный суд РФ ликвидировал движение «За права человека»",
+            "по иску Минюста.",
+            0,
+        ),
+        art(
+            "e2",
+            "ru",
+            "interfax.ru",
+            "Верховный суд РФ ликвидировал движение «За права человека»",
             "Верховный суд по административному иску Минюста ликвидировал движение «За права человека», "
-            "основанное Львом Пономаревым.", 0.5),
-        art("e3", "ru", "tass.ru", "Суд ликвидировал движение Льва Пономарева «За права человека»",
-            "Верховный суд ликвидировал движение «За права человека» по требованию Минюста.", 1.0),
+            "основанное Львом Пономаревым.",
+            0.5,
+        ),
+        art(
+            "e3",
+            "ru",
+            "tass.ru",
+            "Суд ликвидировал движение Льва Пономарева «За права человека»",
+            "Верховный суд ликвидировал движение «За права человека» по требованию Минюста.",
+            1.0,
+        ),
     ]
-    reaction = art("r", "ru", "ria.ru", "СПЧ готов содействовать движению «За права человека», заявил Фадеев",
-                   "Глава СПЧ Валерий Фадеев готов разобраться в ситуации с ликвидацией движения «За права "
-                   "человека» Льва Пономарева по иску Минюста, которое ликвидировал Верховный суд.", 1.5)
+    reaction = art(
+        "r",
+        "ru",
+        "ria.ru",
+        "СПЧ готов содействовать движению «За права человека», заявил Фадеев",
+        "Глава СПЧ Валерий Фадеев готов разобраться в ситуации с ликвидацией движения «За права "
+        "человека» Льва Пономарева по иску Минюста, которое ликвидировал Верховный суд.",
+        1.5,
+    )
     filler = [a for a in ru_fixture() if a.name in {"ru-snow", "ru-hockey", "ru-phone"}]
     on = as_sets(cluster_batch(copy.deepcopy(event + [reaction] + filler)))
     assert frozenset({"e1", "e2", "e3"}) in on and frozenset({"r"}) in on
-    off = as_sets(cluster_batch(copy.deepcopy(event + [reaction] + filler), ClusterConfig(speaker_factor=1.0)))
+    off = as_sets(
+        cluster_batch(copy.deepcopy(event + [reaction] + filler), ClusterConfig(speaker_factor=1.0))
+    )
     assert frozenset({"e1", "e2", "e3", "r"}) in off  # the rule is what keeps it apart
 
 
@@ -247,7 +403,9 @@ def test_seeds_form_one_thread_of_their_own_in_the_dev_slice():
     from newsthread.nlp.language import LanguageDetector
     from newsthread.pipeline import input_paths, process_paths
 
-    result = process_paths(input_paths([SHARED / "data" / "contest_html" / "20191101"]), ("language",), workers=2)
+    result = process_paths(
+        input_paths([SHARED / "data" / "contest_html" / "20191101"]), ("language",), workers=2
+    )
     seeds = [a for p in sorted((SHARED / "seeds").glob("*.txt")) for a in read_bytes(p.name, p.read_bytes())]
     assert len(seeds) == 5
     LanguageDetector().annotate(seeds)
@@ -257,3 +415,34 @@ def test_seeds_form_one_thread_of_their_own_in_the_dev_slice():
     holding = [g for g in groups if seed_names & {a.name for a in g}]
     assert len(holding) == 1
     assert {a.name for a in holding[0]} == seed_names
+
+
+@pytest.mark.parametrize("fixture", [ru_fixture, en_fixture])
+def test_online_scores_equal_batch_edges(fixture):
+    """The same core: one article scored against an index of the others = the batch edges."""
+    from newsthread.cluster.online import _LanguageIndex
+    from newsthread.cluster.similarity import Vocabulary, batch_edges, encode
+
+    config = ClusterConfig()
+    articles = sorted(fixture(), key=lambda a: a.timestamp)[:-1]  # the same day
+    lang = articles[0].lang
+    cluster_batch(articles)  # fills the terms
+    enc = encode(articles, Vocabulary(), config)
+    left, right, sims = batch_edges(enc, config)
+    batch = {(int(i), int(j)): float(s) for i, j, s in zip(left, right, sims, strict=True)}
+    for k in range(len(articles)):
+        others = [a for i, a in enumerate(articles) if i != k]
+        index = _LanguageIndex(lang, config)
+        index.rebuild(others)
+        query = encode([articles[k]], index.vocab, config)
+        slots, scores = index.similarities(query)
+        online = {}
+        for slot, score in zip(slots.tolist(), scores.tolist(), strict=True):
+            if score >= config.min_edge:
+                i = articles.index(index.articles[slot])
+                online[(min(i, k), max(i, k))] = score
+        expected = {pair: s for pair, s in batch.items() if k in pair}
+        assert online.keys() == expected.keys()
+        for pair, score in expected.items():
+            assert online[pair] == pytest.approx(score, abs=1e-5)
+    assert batch  # the fixture does produce edges

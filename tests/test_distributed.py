@@ -169,8 +169,9 @@ def _window_of(windows: list[Window], row: int) -> int:
 
 def test_edges_equal_batch_edges_whatever_the_partition(client, sample_news):
     """Same pairs, same float32 scores, same order as `batch_edges`, for every window/part size."""
-    for block_rows in (1, 3, 7, 2048):
-        config = ClusterConfig(block_rows=block_rows)
+    configs = [ClusterConfig(block_rows=b) for b in (1, 3, 7, 2048)]
+    configs.append(ClusterConfig(block_rows=3, entity_boost=1.5))  # the per-entry `strong` flags too
+    for config in configs:
         for lang in NEWS_LANGUAGES:
             rows = time_order([a for a in sample_news if a.lang == lang])
             expected = batch_edges(encode(rows, Vocabulary(), config), config)

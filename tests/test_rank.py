@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,7 +18,7 @@ from newsthread.rank import (
     title_flaws,
 )
 
-T0 = datetime(2019, 11, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2019, 11, 1, 9, 0, tzinfo=UTC)
 
 
 def art(name, host, title, hours=0.0, lang="en", text="", category="", links=()):
@@ -69,7 +69,9 @@ def test_plain_headlines_have_no_flaw(title, lang):
 
 
 def test_clean_title_drops_own_site_name_only():
-    assert clean_title("Путин провел переговоры | АРБУЗ", "АРБУЗ", "arbuztoday.ru") == "Путин провел переговоры"
+    assert (
+        clean_title("Путин провел переговоры | АРБУЗ", "АРБУЗ", "arbuztoday.ru") == "Путин провел переговоры"
+    )
     assert clean_title("Man charged over truck deaths - RTE", "Sputnik", "sputniknews.com").endswith("RTE")
     assert clean_title("Apple news - The Verge", "The Verge", "theverge.com") == "Apple news"
 
@@ -83,7 +85,9 @@ def test_question_or_clickbait_title_never_chosen_when_a_plain_one_exists():
     authority = SourceAuthority({"en": {"bigsite.com": 1.0, "bigsite2.com": 1.0, "smallblog.net": 0.1}})
     thread = make_thread(articles, authority)
     assert thread.title == "Apple unveils AirPods Pro with noise cancellation"
-    equal = make_thread(articles, SourceAuthority({"en": {"bigsite.com": 0.5, "bigsite2.com": 0.5, "smallblog.net": 0.5}}))
+    equal = make_thread(
+        articles, SourceAuthority({"en": {"bigsite.com": 0.5, "bigsite2.com": 0.5, "smallblog.net": 0.5}})
+    )
     assert equal.articles[0].name == "p"  # flawed headlines are halved in the order too
 
 
@@ -96,8 +100,16 @@ def test_order_prefers_authority_and_centrality():
     text = "Apple unveiled AirPods Pro wireless earbuds with active noise cancellation for $249 on Monday."
     articles = [
         art("minor", "minor.net", "Apple unveils AirPods Pro earbuds", 0, text=text),
-        art("major", "reuters.com", "Apple unveils AirPods Pro earbuds with noise cancellation", 0, text=text),
-        art("offtopic", "reuters.com", "Apple earbuds: a look back at wireless audio", 0, text="History of audio."),
+        art(
+            "major", "reuters.com", "Apple unveils AirPods Pro earbuds with noise cancellation", 0, text=text
+        ),
+        art(
+            "offtopic",
+            "reuters.com",
+            "Apple earbuds: a look back at wireless audio",
+            0,
+            text="History of audio.",
+        ),
     ]
     authority = SourceAuthority({"en": {"reuters.com": 0.6, "minor.net": 0.3}})
     thread = make_thread(articles, authority)
@@ -119,7 +131,9 @@ def test_lang_and_majority_category():
 
 def test_five_sources_outrank_one_and_small_threads_rank_last():
     five = [art(f"f{i}", f"site{i}.com", "Apple unveils AirPods Pro earbuds", i * 0.2) for i in range(5)]
-    one_site = [art(f"o{i}", "onesite.com", "Venice floods as tide swamps the square", i * 0.2) for i in range(5)]
+    one_site = [
+        art(f"o{i}", "onesite.com", "Venice floods as tide swamps the square", i * 0.2) for i in range(5)
+    ]
     pair = [art(f"p{i}", f"big{i}.com", "Rugby World Cup final won by South Africa", 1) for i in range(2)]
     authority = SourceAuthority({"en": {"big0.com": 1.0, "big1.com": 1.0}})
     threads = rank_threads(make_threads([pair, one_site, five], authority))
@@ -130,7 +144,9 @@ def test_five_sources_outrank_one_and_small_threads_rank_last():
 
 def test_recency_decay_relative_to_now():
     old = [art(f"old{i}", f"s{i}.com", "Apple unveils AirPods Pro earbuds", i * 0.1) for i in range(4)]
-    new = [art(f"new{i}", f"s{i}.com", "Venice floods as tide swamps the square", 20 + i * 0.1) for i in range(4)]
+    new = [
+        art(f"new{i}", f"s{i}.com", "Venice floods as tide swamps the square", 20 + i * 0.1) for i in range(4)
+    ]
     old_thread, new_thread = make_threads([old, new])
     assert old_thread.importance == pytest.approx(new_thread.importance)  # same sources, same shape
     assert rank_threads([old_thread, new_thread])[0] is new_thread  # now = newest article: old is 20 h stale
@@ -150,13 +166,20 @@ def test_burst_beats_the_same_sources_spread_over_a_day():
 
 def test_authority_fit_link_graph_and_roundtrip(tmp_path):
     articles = [
-        art(f"c{i}", f"citer{i}.com", "Apple unveils AirPods Pro earbuds", links=["https://www.wire.com/story"])
+        art(
+            f"c{i}",
+            f"citer{i}.com",
+            "Apple unveils AirPods Pro earbuds",
+            links=["https://www.wire.com/story"],
+        )
         for i in range(5)
     ]
     articles.append(art("w", "wire.com", "Apple unveils AirPods Pro earbuds"))
     articles.append(art("ru", "lenta.ru", "Путин провел переговоры", lang="ru", links=["https://ria.ru/x"]))
     articles.append(art("ria", "ria.ru", "Путин провел переговоры в Кремле", lang="ru"))
-    articles.append(art("ua", "nv.ua", "Путин провел переговоры с Токаевым", lang="ru", links=["https://ria.ru/y"]))
+    articles.append(
+        art("ua", "nv.ua", "Путин провел переговоры с Токаевым", lang="ru", links=["https://ria.ru/y"])
+    )
     authority = SourceAuthority().fit(articles, groups=[articles[:6]])
     assert authority.weight("wire.com", "en") > authority.weight("citer0.com", "en")
     assert authority.weight("ria.ru", "ru") > authority.weight("lenta.ru", "ru")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -115,3 +116,21 @@ def test_load_replaces_contents(articles):
     assert "1001.html" not in index and len(index) == len(DOCS) - 1
     assert "1001.html" not in names(index) and "1002.html" in names(index)
     assert all(not a.paragraphs for a in index.articles.values())  # kept light in memory
+
+
+def test_a_write_is_in_the_next_snapshot_while_the_cluster_thread_runs(articles):
+    """What a GET does (`is_current` on the last snapshot, else `snapshot()`), right after each
+    put, with the background clustering thread busy on the same index."""
+    index = ThreadIndex()
+    index.start()
+    try:
+        for round_ in range(8):
+            for article in articles.values():
+                copy = replace(article, name=f"r{round_}-{article.name}")
+                index.put(copy)
+                time.sleep(0.0005 * (round_ % 4))  # as the ack's round trip: the add may be under way
+                latest = index.latest
+                snapshot = latest if index.is_current(latest) else index.snapshot()
+                assert (copy.name in snapshot.thread_of) == is_threadable(copy), copy.name
+    finally:
+        index.stop()

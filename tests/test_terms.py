@@ -77,7 +77,9 @@ def test_body_reads_description_and_first_words_only(analyzer):
 
 
 def test_annotate_fills_both_lists(analyzer):
-    article = Article(name="x", lang="ru", title="Путин провел переговоры", paragraphs=["Встреча прошла в Кремле."])
+    article = Article(
+        name="x", lang="ru", title="Путин провел переговоры", paragraphs=["Встреча прошла в Кремле."]
+    )
     analyzer.annotate([article])
     assert article.title_terms == ["Путин", "провести", "переговоры"]
     assert "Кремль" in article.body_terms

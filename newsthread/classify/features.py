@@ -3,21 +3,22 @@
 Only the text is used (title, description, first paragraphs) and a few layout facts; the URL and
 the host are left out on purpose, since the weak labels come from them (see rules.py).
 
-Speed: every distinct raw token is normalised (stemmed) and hashed once and cached as integers;
-word pairs and namespaces are then mixed with integer arithmetic over the whole batch in numpy.
+Speed: every distinct raw token is normalised (stemmed) and hashed (CRC-32) once and cached as
+integers; word pairs and namespaces are then mixed with integer arithmetic over the whole batch in
+numpy. Prediction needs numpy only (no scipy / scikit-learn import in every worker process).
 """
 
 from __future__ import annotations
 
 import math
 import re
+import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
-import scipy.sparse as sp
 import Stemmer
-from sklearn.utils import murmurhash3_32
 
 from newsthread.model import Article
 
@@ -62,28 +63,34 @@ def _number_shape(token: str) -> str:
     return f"<num{min(digits, 5)}>"
 
 
+_PUNCT = "\"'«»“”„’()[]{}.,;:!?…—–-*/|"
+
+
 def normalise(raw: str) -> list[str]:
     """One lower-cased whitespace token → its word features: stems, number shapes, currency signs."""
-    raw = raw.replace("ё", "е")
-    stripped = raw.strip("\"'«»“”„’()[]{}.,;:!?…—–-*/|")
+    stripped = raw.strip(_PUNCT).replace("ё", "е")
+    if stripped.isalpha():  # the common case: one plain word
+        return _word(stripped)
     if stripped and _NUMBER.match(stripped):
         return [_number_shape(stripped)]
     out = []
-    for token in _INNER.findall(raw):
+    for token in _INNER.findall(stripped):
         if _HAS_DIGIT.search(token):
             if token[0].isdigit() and _NUMBER.match(token):
                 out.append(_number_shape(token))
             continue
-        if token in _FIRST_PERSON:
-            out.append("<p1>")  # essays and advice speak to or as a person; news rarely does
-            continue
-        if token in _SECOND_PERSON:
-            out.append("<p2>")
-            continue
-        if token in _STOP or (len(token) < 2 and token.isalpha()):
-            continue
-        out.append(_STEM_RU.stemWord(token) if _CYRILLIC.search(token) else _STEM_EN.stemWord(token))
+        out += _word(token)
     return out
+
+
+def _word(token: str) -> list[str]:
+    if token in _FIRST_PERSON:
+        return ["<p1>"]  # essays and advice speak to or as a person; news rarely does
+    if token in _SECOND_PERSON:
+        return ["<p2>"]
+    if token in _STOP or (len(token) < 2 and token.isalpha()):
+        return []
+    return [_STEM_RU.stemWord(token) if _CYRILLIC.search(token) else _STEM_EN.stemWord(token)]
 
 
 def words(text: str) -> list[str]:
@@ -92,7 +99,7 @@ def words(text: str) -> list[str]:
 
 
 def _hash(feature: str) -> int:
-    return murmurhash3_32(feature, positive=True)
+    return zlib.crc32(feature.encode("utf-8"))
 
 
 _FORM = re.compile(r"[а-яёa-z]+")
@@ -103,39 +110,50 @@ def russian_forms(text: str) -> list[str]:
     return _FORM.findall(text.lower())
 
 
-def murmur_keys(tokens: Sequence[str]) -> np.ndarray:
-    """32-bit murmur hashes of tokens (uint32): exact keys of the word-form score table."""
+def form_keys(tokens: Sequence[str]) -> np.ndarray:
+    """32-bit hashes of word forms (uint32): the exact keys of the word-form score table."""
     return np.fromiter((_hash(t) for t in tokens), dtype=np.uint32, count=len(tokens))
 
 
 class _TokenCache:
-    """raw whitespace token → hashed ids of its word features and murmur keys of its word forms,
-    each computed on first sight (bounded caches)."""
+    """raw whitespace token → hashed ids of its word features / hashes of its word forms.
+    Misses go through a second cache keyed by the token without its punctuation, so "said," and
+    "said" are stemmed once (bounded caches; every process fills its own)."""
 
     def __init__(self, limit: int = 500_000):
         self.limit = limit
         self.ids: dict[str, tuple[int, ...]] = {}
         self.forms: dict[str, tuple[int, ...]] = {}
+        self._word_ids: dict[str, tuple[int, ...]] = {}
+        self._word_forms: dict[str, tuple[int, ...]] = {}
 
     def features(self, raws: list[str]) -> list[int]:
         found = list(map(self.ids.get, raws))
         if None in found:
-            for i, value in enumerate(found):
-                if value is None:
-                    value = found[i] = tuple(_hash(w) for w in normalise(raws[i]))
-                    if len(self.ids) < self.limit:
-                        self.ids[raws[i]] = value
+            self._fill(raws, found, self.ids, self._word_ids, lambda w: tuple(_hash(f) for f in normalise(w)))
         return list(chain.from_iterable(found))
 
     def form_keys(self, raws: list[str]) -> list[int]:
         found = list(map(self.forms.get, raws))
         if None in found:
-            for i, value in enumerate(found):
-                if value is None:
-                    value = found[i] = tuple(_hash(f) for f in _FORM.findall(raws[i]))
-                    if len(self.forms) < self.limit:
-                        self.forms[raws[i]] = value
+            self._fill(
+                raws, found, self.forms, self._word_forms, lambda w: tuple(_hash(f) for f in _FORM.findall(w))
+            )
         return list(chain.from_iterable(found))
+
+    def _fill(self, raws, found, by_raw, by_word, compute) -> None:
+        for i, value in enumerate(found):
+            if value is None:
+                raw = raws[i]
+                word = raw.strip(_PUNCT)
+                value = by_word.get(word)
+                if value is None:
+                    value = compute(word)
+                    if len(by_word) < self.limit:
+                        by_word[word] = value
+                if len(by_raw) < self.limit:
+                    by_raw[raw] = value
+                found[i] = value
 
 
 def _bucket(value: float) -> int:
@@ -177,7 +195,7 @@ class ArticleFeaturizer:
     """Hashes an article's title words (own namespace), title word pairs, lead words (title
     included), lead word pairs and shape tokens into `n_features` binary columns, rows L2-normed."""
 
-    def __init__(self, n_features: int = 2**18, lead_chars: int = 1000):
+    def __init__(self, n_features: int = 2**17, lead_chars: int = 1500):
         self.n_features = n_features
         self.lead_chars = lead_chars
         self._cache = _TokenCache()
@@ -200,22 +218,21 @@ class ArticleFeaturizer:
             found = self._shape_ids[token] = _hash(token)
         return found
 
-    def transform(self, articles: Sequence[Article]) -> sp.csr_matrix:
-        return self.transform_with_forms(articles, forms_for=())[0]
+    def transform(self, articles: Sequence[Article]):
+        """scipy.sparse CSR matrix of the features (for training)."""
+        return self.rows(articles, forms_for=()).to_scipy()
 
-    def transform_with_forms(
-        self, articles: Sequence[Article], forms_for: tuple[str, ...] = ("ru",)
-    ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
-        """The feature matrix, plus the word-form keys (and their row numbers) of the title and
-        lead of articles whose language is in `forms_for`."""
+    def rows(self, articles: Sequence[Article], forms_for: tuple[str, ...] = ("ru",)) -> FeatureRows:
+        """The features of each article, plus the word-form keys of the title and lead of
+        articles whose language is in `forms_for`."""
         title_ids: list[int] = []
         lead_ids: list[int] = []
         shape_ids: list[int] = []
         title_doc: list[int] = []
         lead_doc: list[int] = []
         shape_doc: list[int] = []
-        form_keys: list[int] = []
-        form_doc: list[int] = []
+        keys: list[int] = []
+        key_doc: list[int] = []
         cache = self._cache
         for row, article in enumerate(articles):
             title_raw = article.title.lower().split()
@@ -230,9 +247,9 @@ class ArticleFeaturizer:
             lead_doc += [row] * len(body)
             shape_doc += [row] * len(shapes)
             if article.lang in forms_for:
-                keys = cache.form_keys(title_raw + lead_raw)
-                form_keys += keys
-                form_doc += [row] * len(keys)
+                found = cache.form_keys(title_raw + lead_raw)
+                keys += found
+                key_doc += [row] * len(found)
         n = np.uint64(self.n_features)
         title_arr = np.asarray(title_ids, dtype=np.uint64)
         lead_arr = np.asarray(lead_ids, dtype=np.uint64)
@@ -254,17 +271,55 @@ class ArticleFeaturizer:
             _pair_rows(lead_rows),
             np.asarray(shape_doc, dtype=np.int64),
         ]
-        col = np.concatenate(columns).astype(np.int64)
-        row_idx = np.concatenate(rows)
-        matrix = sp.csr_matrix(
-            (np.ones(len(col), dtype=np.float32), (row_idx, col)), shape=(len(articles), self.n_features)
+        # one column per distinct feature of a row, valued 1/sqrt(number of features of the row)
+        n_rows = len(articles)
+        cells = np.unique(np.concatenate(rows) * self.n_features + np.concatenate(columns).astype(np.int64))
+        row_of = cells // self.n_features
+        counts = np.bincount(row_of, minlength=n_rows)
+        indptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        data = (1.0 / np.sqrt(np.maximum(counts, 1))).astype(np.float32)[row_of]
+        return FeatureRows(
+            indptr=indptr,
+            indices=cells % self.n_features,
+            data=data,
+            n_features=self.n_features,
+            form_keys=np.asarray(keys, dtype=np.uint32),
+            form_rows=np.asarray(key_doc, dtype=np.int64),
         )
-        matrix.sum_duplicates()
-        matrix.data[:] = 1.0  # presence, not counts
-        norms = np.sqrt(np.diff(matrix.indptr)).astype(np.float32)
-        norms[norms == 0] = 1.0
-        matrix.data /= np.repeat(norms, np.diff(matrix.indptr))
-        return matrix, np.asarray(form_keys, dtype=np.uint32), np.asarray(form_doc, dtype=np.int64)
+
+
+@dataclass
+class FeatureRows:
+    """Sparse rows in CSR layout (sorted, distinct columns), plus the rows' word-form keys."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    n_features: int
+    form_keys: np.ndarray
+    form_rows: np.ndarray
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.indptr) - 1
+
+    def dot(self, weights_t: np.ndarray) -> np.ndarray:
+        """rows @ weights_t for weights_t of shape (n_features, k): (n_rows, k) float32."""
+        out = np.zeros((self.n_rows, weights_t.shape[1]), dtype=np.float32)
+        if len(self.indices) == 0:
+            return out
+        contributions = weights_t[self.indices] * self.data[:, None]
+        filled = np.diff(self.indptr) > 0
+        out[filled] = np.add.reduceat(contributions, self.indptr[:-1][filled], axis=0)
+        return out
+
+    def to_scipy(self):
+        import scipy.sparse as sp
+
+        return sp.csr_matrix(
+            (self.data, self.indices, self.indptr), shape=(self.n_rows, self.n_features), dtype=np.float32
+        )
 
 
 def _mix(ids: np.ndarray, salt: np.uint64) -> np.ndarray:

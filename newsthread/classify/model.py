@@ -18,10 +18,9 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
 from newsthread.classify import rules
-from newsthread.classify.features import ArticleFeaturizer
+from newsthread.classify.features import ArticleFeaturizer, FeatureRows
 from newsthread.model import CATEGORIES, NEWS_LANGUAGES, Article
 
 MODEL_FILE = "classifier.npz"
@@ -37,7 +36,7 @@ class NewsClassifier:
 
     def __init__(
         self,
-        n_features: int = 2**18,
+        n_features: int = 2**17,
         lead_chars: int = 1500,
         alpha: float = 2e-5,
         news_alpha: float = 1e-5,
@@ -59,52 +58,60 @@ class NewsClassifier:
         self._featurizer = ArticleFeaturizer(n_features=n_features, lead_chars=lead_chars)
 
     # --- features -------------------------------------------------------------------------------
-    def featurize(self, articles: Sequence[Article]) -> sp.csr_matrix:
+    def featurize(self, articles: Sequence[Article]):
+        """scipy.sparse matrix of the hashed features (what the weights were fitted on)."""
         return self._featurizer.transform(articles)
 
-    def _features(self, articles: Sequence[Article]) -> tuple[sp.csr_matrix, np.ndarray]:
-        """Hashed feature matrix and the per-category word-form scores (Russian only)."""
-        matrix, keys, rows = self._featurizer.transform_with_forms(articles, forms_for=("ru",))
-        return matrix, self._form_scores(len(articles), keys, rows)
+    def _prepare(self) -> None:
+        """Category and not-news weights side by side, one feature per row: one gather per batch."""
+        self._weights_t = np.ascontiguousarray(
+            np.hstack([self.coef_.T, self.news_coef_[:, None]]), dtype=np.float32
+        )
 
-    def _form_scores(self, n_rows: int, keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Mean over each article's word forms of the distilled scores of the known forms."""
-        scores = np.zeros((n_rows, len(self.classes_)), dtype=np.float32)
-        table = self.form_keys_
-        if len(table) == 0 or len(keys) == 0:
-            return scores
-        pos = np.searchsorted(table, keys)
-        pos[pos >= len(table)] = 0
-        hit = table[pos] == keys
-        np.add.at(scores, rows[hit], self.form_scores_[pos[hit]].astype(np.float32))
-        counts = np.bincount(rows, minlength=n_rows).astype(np.float32)
-        return scores / np.maximum(counts, 1.0)[:, None]
-
-    # --- prediction -----------------------------------------------------------------------------
-    def category_proba(self, articles: Sequence[Article], features=None) -> np.ndarray:
-        """(n, 7) probabilities in the order of `classes_`."""
-        if not articles:
-            return np.zeros((0, len(self.classes_)), dtype=np.float32)
-        matrix, form_scores = self._features(articles) if features is None else features
-        logits = np.asarray(matrix @ self.coef_.T, dtype=np.float32) + self.intercept_
-        logits += form_scores
+    def _scores(self, articles: Sequence[Article]) -> tuple[np.ndarray, np.ndarray]:
+        """Category logits (n, 7) and not-news logits (n,)."""
+        rows = self._featurizer.rows(articles, forms_for=("ru",))
+        both = rows.dot(self._weights_t)
+        logits = both[:, :-1] + self.intercept_ + self._form_scores(rows)
         if self.section_weight != 1.0:
             index = {c: i for i, c in enumerate(self.classes_)}
             for row, article in enumerate(articles):
                 named = rules.section_category(article.url)
                 if named in index:
                     logits[row, index[named]] += np.log(self.section_weight)
-        logits -= logits.max(axis=1, keepdims=True)
+        return logits, both[:, -1] + self.news_intercept_
+
+    def _form_scores(self, rows: FeatureRows) -> np.ndarray:
+        """Mean over each article's word forms of the distilled scores of the known forms."""
+        scores = np.zeros((rows.n_rows, len(self.classes_)), dtype=np.float32)
+        table, keys = self.form_keys_, rows.form_keys
+        if len(table) == 0 or len(keys) == 0:
+            return scores
+        pos = np.searchsorted(table, keys)
+        pos[pos >= len(table)] = 0
+        hit = table[pos] == keys
+        np.add.at(scores, rows.form_rows[hit], self.form_scores_[pos[hit]].astype(np.float32))
+        counts = np.bincount(rows.form_rows, minlength=rows.n_rows).astype(np.float32)
+        return scores / np.maximum(counts, 1.0)[:, None]
+
+    # --- prediction -----------------------------------------------------------------------------
+    @staticmethod
+    def _softmax(logits: np.ndarray) -> np.ndarray:
+        logits = logits - logits.max(axis=1, keepdims=True)
         np.exp(logits, out=logits)
         return logits / logits.sum(axis=1, keepdims=True)
 
-    def not_news_proba(self, articles: Sequence[Article], matrix: sp.csr_matrix | None = None) -> np.ndarray:
+    def category_proba(self, articles: Sequence[Article]) -> np.ndarray:
+        """(n, 7) probabilities in the order of `classes_`."""
+        if not articles:
+            return np.zeros((0, len(self.classes_)), dtype=np.float32)
+        return self._softmax(self._scores(articles)[0])
+
+    def not_news_proba(self, articles: Sequence[Article]) -> np.ndarray:
         """Model probability that each article is not news (rules not applied)."""
         if not articles:
             return np.zeros(0, dtype=np.float32)
-        matrix = self.featurize(articles) if matrix is None else matrix
-        z = np.asarray(matrix @ self.news_coef_, dtype=np.float32).ravel() + self.news_intercept_
-        return 1.0 / (1.0 + np.exp(-z))
+        return 1.0 / (1.0 + np.exp(-self._scores(articles)[1]))
 
     def rule_verdict(self, article: Article) -> str:
         """Why a rule says this is not news ("" when no rule fires)."""
@@ -126,9 +133,9 @@ class NewsClassifier:
         article is classified as if it were en/ru (use `annotate` to respect languages)."""
         if not articles:
             return []
-        features = self._features(articles)
-        cat_proba = self.category_proba(articles, features)
-        not_news = self.not_news_proba(articles, features[0])
+        logits, news_logits = self._scores(articles)
+        cat_proba = self._softmax(logits)
+        not_news = 1.0 / (1.0 + np.exp(-news_logits))
         results = []
         for row, article in enumerate(articles):
             best = int(cat_proba[row].argmax())
@@ -207,6 +214,7 @@ class NewsClassifier:
             model.news_intercept_ = float(data["news_intercept"][0])
             model.form_keys_ = data["form_keys"].astype(np.uint32)
             model.form_scores_ = data["form_scores"]
+        model._prepare()
         if set(model.classes_) != set(CATEGORIES):
             raise ValueError(f"{path}: model classes {model.classes_} are not the 7 categories")
         return model

@@ -338,11 +338,47 @@ _NOT_NEWS_TITLE: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
+# The patterns are written in lower case: matching them case-sensitively on the lower-cased title
+# gives the same answers as re.IGNORECASE, several times faster.
+# Each slow pattern also gets substrings one of which every match contains: a cheap pre-check.
+_MUST_CONTAIN: dict[str, tuple[str, ...]] = {
+    "recipe": ("recipe", "рецепт", "готов"),
+    "horoscope": ("horoscope", "гороскоп", "astrolog", "астролог", "зодиак", "zodiac"),
+    "watch-online": ("онлайн", "watch", "live stream"),
+    "sale": ("deal", "% off", "on sale", "save", "coupon", "promo code", "скидк", "промокод"),
+    "quiz": ("quiz", "тест", "викторин", "choose the", "can you"),
+    "review": ("review", "hands-on", "обзор", "тест-драйв", "comparison"),
+    "podcast": ("podcast", "подкаст"),
+    "weather-forecast": ("погод", "weather", "синоптик"),
+    "lottery": ("winning numbers", "lotto", "тираж"),
+    "tips": (
+        "tips",
+        "hack",
+        "лайфхак",
+        "полезн",
+        "способах",
+        "советы",
+        "врач",
+        "диетолог",
+        "психолог",
+        "косметолог",
+    ),
+    "gallery": ("photos", "pictures", "of the"),
+}
+_NOT_NEWS_TITLE_LOWER = [
+    (reason, re.compile(pattern.pattern), _MUST_CONTAIN.get(reason, ()))
+    for reason, pattern in _NOT_NEWS_TITLE
+]
+
+
 def not_news_reason(title: str) -> str:
     """Name of the first not-news title pattern that matches ("" when none does)."""
     if not title:
         return ""
-    for reason, pattern in _NOT_NEWS_TITLE:
-        if pattern.search(title):
+    lowered = title.lower()
+    for reason, pattern, needles in _NOT_NEWS_TITLE_LOWER:
+        if needles and not any(needle in lowered for needle in needles):
+            continue
+        if pattern.search(lowered):
             return reason
     return ""

@@ -12,6 +12,7 @@ from newsthread.cluster.linkage import average_linkage
 from newsthread.cluster.similarity import Encoded, Vocabulary, batch_edges, encode
 from newsthread.model import Article
 
+
 def ensure_terms(articles: Iterable[Article]) -> None:
     """Fill title_terms/body_terms of articles that have none yet."""
     missing = [a for a in articles if not a.title_terms and not a.body_terms and (a.title or a.paragraphs)]
@@ -20,9 +21,11 @@ def ensure_terms(articles: Iterable[Article]) -> None:
 
         shared_analyzer().annotate(missing)
 
+
 def time_order(articles: list[Article]) -> list[Article]:
     """Oldest first; undated articles last; ties by name (deterministic)."""
     return sorted(articles, key=lambda a: (a.published is None, a.timestamp, a.name))
+
 
 def cluster_language(articles: list[Article], config: ClusterConfig, lang: str) -> list[list[Article]]:
     """Groups of one language's articles (already in time order)."""
@@ -37,8 +40,8 @@ def cluster_language(articles: list[Article], config: ClusterConfig, lang: str) 
 
 def cluster_encoded(enc: Encoded, config: ClusterConfig, lang: str) -> np.ndarray:
     """Group label of each row of `enc` (rows in time order)."""
-    I, J, S = batch_edges(enc, config)
-    return average_linkage(len(enc), I, J, S, config.threshold(lang), config.size_slope)
+    left, right, sims = batch_edges(enc, config)
+    return average_linkage(len(enc), left, right, sims, config.threshold(lang), config.size_slope)
 
 
 def cluster_batch(articles: list[Article], config: ClusterConfig | None = None) -> list[list[Article]]:
@@ -58,8 +61,10 @@ def cluster_batch(articles: list[Article], config: ClusterConfig | None = None) 
     groups.sort(key=lambda g: (-len(g), g[0].timestamp, g[0].name))
     return groups
 
+
 def labels_of(groups: list[list[Article]]) -> dict[str, int]:
     """Article name → group number (handy for comparing clusterings)."""
     return {a.name: k for k, group in enumerate(groups) for a in group}
+
 
 __all__ = ["cluster_batch", "cluster_language", "ensure_terms", "labels_of", "time_order"]

@@ -18,24 +18,24 @@ from scipy.sparse.csgraph import connected_components
 
 
 def average_linkage(
-    n: int, I: np.ndarray, J: np.ndarray, S: np.ndarray, threshold: float, size_slope: float = 0.0
+    n: int, left: np.ndarray, right: np.ndarray, sims: np.ndarray, threshold: float, size_slope: float = 0.0
 ) -> np.ndarray:
-    """Cluster label (0..k-1) of each of n nodes; edges (I[k], J[k]) have similarity S[k].
+    """Cluster label (0..k-1) of each of n nodes; edges (left[k], right[k]) have similarity sims[k].
 
     The threshold for a merge grows by `size_slope` per doubling of the merged size beyond 2.
     """
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    strong = S >= threshold
-    graph = sp.coo_matrix((np.ones(int(strong.sum())), (I[strong], J[strong])), shape=(n, n))
+    strong = sims >= threshold
+    graph = sp.coo_matrix((np.ones(int(strong.sum())), (left[strong], right[strong])), shape=(n, n))
     n_comp, comp = connected_components(graph, directed=False)
     sizes = np.bincount(comp, minlength=n_comp)
     labels = comp.astype(np.int64).copy()
-    big = sizes[comp[I]] >= 3
-    inside = big & (comp[I] == comp[J])
+    big = sizes[comp[left]] >= 3
+    inside = big & (comp[left] == comp[right])
     if not inside.any():
         return labels
-    eI, eJ, eS = I[inside], J[inside], S[inside]
+    eI, eJ, eS = left[inside], right[inside], sims[inside]
     order = np.argsort(comp[eI], kind="stable")
     eI, eJ, eS = eI[order], eJ[order], eS[order]
     bounds = np.flatnonzero(np.diff(comp[eI])) + 1
@@ -51,17 +51,17 @@ def average_linkage(
 
 
 def _link_component(
-    I: list[int], J: list[int], S: list[float], threshold: float, size_slope: float = 0.0
+    left: list[int], right: list[int], sims: list[float], threshold: float, size_slope: float = 0.0
 ) -> list[list[int]]:
     """Average linkage inside one component; returns its groups of node ids."""
     sums: dict[int, dict[int, float]] = {}
-    for i, j, s in zip(I, J, S, strict=True):
+    for i, j, s in zip(left, right, sims, strict=True):
         row_i = sums.setdefault(i, {})
         row_j = sums.setdefault(j, {})
         row_i[j] = row_i.get(j, 0.0) + s
         row_j[i] = row_j.get(i, 0.0) + s
     members: dict[int, list[int]] = {node: [node] for node in sums}
-    heap = [(-s, i, j) for i, j, s in zip(I, J, S, strict=True) if s >= threshold]
+    heap = [(-s, i, j) for i, j, s in zip(left, right, sims, strict=True) if s >= threshold]
     heapq.heapify(heap)
     while heap:
         negative, a, b = heapq.heappop(heap)
@@ -70,7 +70,9 @@ def _link_component(
         current = sums[a].get(b, 0.0) / (len(members[a]) * len(members[b]))
         if abs(current + negative) > 1e-9:
             continue  # stale entry: the groups changed since it was pushed
-        if size_slope and current < threshold + size_slope * math.log2((len(members[a]) + len(members[b])) / 2):
+        if size_slope and current < threshold + size_slope * math.log2(
+            (len(members[a]) + len(members[b])) / 2
+        ):
             continue
         if len(sums[a]) < len(sums[b]):
             a, b = b, a  # fold the group with fewer neighbours into the other

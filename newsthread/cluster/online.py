@@ -1,28 +1,30 @@
 """`OnlineClusterer`: the live server's threads, one article at a time.
 
-The same similarity as `cluster_batch` (`similarity.encode` / `weigh` / `combine`), applied to
-one new article against its candidates:
+The same similarity as `cluster_batch` (`similarity.entry_weights` and `combine`, with idf
+from the live articles of the language), applied to one new article against its candidates:
 
 - candidates come from two inverted indexes per language (term → articles whose text holds
-  it, term → articles whose title holds it): an article can only reach the coverage cut if
-  some of its title terms are in the new text *and* some of the new title's terms in its text;
-  then only those within `time_window`;
+  it, term → articles whose title holds it). The coverage of the new title in each article's
+  text is accumulated over the postings of the title's terms (a bincount), and of each
+  article's title in the new text over the postings of the new text's terms; only articles
+  passing both `candidate_coverage` cuts, within `time_window`, are scored in full;
 - the new article joins the group with the highest mean similarity over the group's members
   (missing pairs count 0), if that mean reaches the language threshold: one step of the batch
   average linkage. Otherwise it starts a group.
 
-`add` costs O(Σ posting lengths of its terms + c·t) for c candidates of t terms each, independent
-of the index size beyond the postings (a few ms with 70k articles indexed, see
-`bench/threads_speed.py`). `remove` is O(terms). Online assignment never merges or splits
-existing groups, and idf drifts as articles arrive: `recluster()` re-runs the batch pass over
-the live articles (O(batch), seconds for 70k) and rebuilds the indexes.
+Rows are kept in flat, growable arrays (term ids, counts, title/entity flags, with a start and
+length per slot), so gathering candidates is vectorised. `add` costs O(Σ posting lengths of
+the new article's terms + c·t) for c candidates of t terms; it does not grow with the number
+of indexed articles beyond their postings (a few ms with 36k articles of one language indexed,
+`bench/threads_speed.py`). `remove` is O(1) (lazy; postings are compacted when a quarter is
+dead). Online assignment never merges or splits existing groups and idf drifts as articles
+arrive: `recluster()` re-runs the batch pass over the live articles and rebuilds the indexes.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -34,28 +36,37 @@ from newsthread.cluster.similarity import (
     Vocabulary,
     combine,
     encode,
+    entry_weights,
     idf_of,
     pair_parts,
-    weigh,
 )
 from newsthread.model import Article
 
 
-@dataclass
-class _Row:
-    article: Article
-    slot: int
-    terms: np.ndarray  # int32 term ids (title + lead), sorted
-    counts: np.ndarray  # float32 occurrences of each term
-    title: np.ndarray  # int32 title term ids, sorted
-    ts: float
-    speaker: frozenset[str] | None
-    title_set: frozenset[str]
-    group: int = -1
+class _Grow:
+    """A growable 1-d numpy array (amortised O(1) append of a chunk)."""
+
+    def __init__(self, dtype, capacity: int = 4096):
+        self.data = np.zeros(capacity, dtype=dtype)
+        self.size = 0
+
+    def extend(self, values: np.ndarray) -> int:
+        start = self.size
+        end = start + len(values)
+        if end > len(self.data):
+            bigger = np.zeros(max(end, 2 * len(self.data)), dtype=self.data.dtype)
+            bigger[:start] = self.data[:start]
+            self.data = bigger
+        self.data[start:end] = values
+        self.size = end
+        return start
+
+    def view(self) -> np.ndarray:
+        return self.data[: self.size]
 
 
 class _Postings:
-    """term id → slots holding it, as growable int64 arrays (appends amortised O(1))."""
+    """term id → slots holding it, as growable int64 arrays."""
 
     def __init__(self) -> None:
         self.arrays: dict[int, np.ndarray] = {}
@@ -74,16 +85,17 @@ class _Postings:
             sizes[term] = size + 1
 
     def gather(self, terms: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """All slots of `terms` and, for each, the weight of the term that listed it."""
-        parts, weights = [], []
+        """All slots listed under `terms` and, for each, the weight of the term that listed it."""
+        parts, hit_terms, sizes = [], [], []
         for term in terms.tolist():
             size = self.sizes.get(term)
             if size:
                 parts.append(self.arrays[term][:size])
-                weights.append(np.full(size, weight[term]))
+                hit_terms.append(term)
+                sizes.append(size)
         if not parts:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        return np.concatenate(parts), np.concatenate(weights)
+        return np.concatenate(parts), np.repeat(weight[hit_terms], sizes)
 
     def load(self, matrix: sp.csr_matrix) -> None:
         """Replace the contents with the columns of `matrix` (row k = slot k)."""
@@ -107,197 +119,240 @@ class _Postings:
                 del self.arrays[term], self.sizes[term]
 
 
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenated aranges [starts[k], starts[k] + lengths[k]) (vectorised)."""
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+    return offsets + np.arange(total, dtype=np.int64)
+
+
 class _LanguageIndex:
     def __init__(self, lang: str, config: ClusterConfig):
         self.lang = lang
         self.config = config
+        self.boosted = config.entity_boost != 1.0
         self.vocab = Vocabulary()
-        self.rows: dict[int, _Row] = {}  # slot → row (live only)
+        # entries of every row ever added (dead rows stay until the next rebuild)
+        self.terms = _Grow(np.int32)
+        self.counts = _Grow(np.float32)
+        self.in_title = _Grow(bool)
+        self.strong = _Grow(bool)
+        self.title_terms = _Grow(np.int32)  # the title entries again, for the cheap backward cut
+        # per slot
+        self.start = _Grow(np.int64, 1024)
+        self.length = _Grow(np.int64, 1024)
+        self.title_start = _Grow(np.int64, 1024)
+        self.title_length = _Grow(np.int64, 1024)
+        self.ts = _Grow(np.float64, 1024)
+        self.live = _Grow(bool, 1024)
+        self.group = _Grow(np.int64, 1024)
+        self.kinds = _Grow(np.int8, 1024)
+        self.articles: list[Article | None] = []
+        self.hosts: list[str] = []
+        self.speakers: list[frozenset[str] | None] = []
+        self.title_sets: list[frozenset[str]] = []
         self.by_name: dict[str, int] = {}
+        self.n_live = 0
         self.df = np.zeros(1024, dtype=np.float64)
         self.text_postings = _Postings()
         self.title_postings = _Postings()
-        self.ts = np.zeros(1024, dtype=np.float64)
-        self.live = np.zeros(1024, dtype=bool)
-        self.next_slot = 0
         self.groups: dict[int, set[int]] = {}
         self.group_ids = itertools.count()
-        self.dead_postings = 0
+        self.dead = 0
 
-    # -- index maintenance -----------------------------------------------------------------
-    def _encode(self, article: Article) -> tuple[_Row, Encoded]:
-        enc = encode([article], self.vocab, self.config, grow=True)
-        return self._row(article, enc, 0, self.next_slot), enc
-
-    @staticmethod
-    def _row(article: Article, enc: Encoded, k: int, slot: int) -> _Row:
-        counts, title = enc.counts, enc.title
-        lo, hi = counts.indptr[k], counts.indptr[k + 1]
-        return _Row(
-            article=article,
-            slot=slot,
-            terms=counts.indices[lo:hi].astype(np.int32),
-            counts=counts.data[lo:hi].astype(np.float32),
-            title=title.indices[title.indptr[k] : title.indptr[k + 1]].astype(np.int32),
-            ts=float(enc.ts[k]),
-            speaker=enc.speakers[k],
-            title_set=enc.title_sets[k],
-        )
-
-    def _insert(self, row: _Row) -> None:
-        slot = row.slot
-        self.next_slot += 1
-        if slot >= len(self.ts):
-            grow = max(1024, len(self.ts))
-            self.ts = np.concatenate([self.ts, np.zeros(grow)])
-            self.live = np.concatenate([self.live, np.zeros(grow, dtype=bool)])
-        self.ts[slot] = row.ts
-        self.live[slot] = True
-        self._widen_df()
-        self.df[row.terms] += 1.0
-        self.text_postings.add(row.terms, slot)
-        self.title_postings.add(row.title, slot)
-        self.rows[slot] = row
-        self.by_name[row.article.name] = slot
-
+    # -- storage ---------------------------------------------------------------------------------
     def _widen_df(self) -> None:
         width = len(self.vocab)
         if width > len(self.df):
             self.df = np.concatenate([self.df, np.zeros(max(width - len(self.df), len(self.df)))])
 
+    def _store(self, enc: Encoded, k: int, article: Article, group: int) -> int:
+        """Append row k of `enc` as a new slot (postings not touched)."""
+        lo, hi = enc.counts.indptr[k], enc.counts.indptr[k + 1]
+        slot = len(self.articles)
+        self.start.extend(np.array([self.terms.size]))
+        self.length.extend(np.array([hi - lo]))
+        self.terms.extend(enc.counts.indices[lo:hi])
+        self.counts.extend(enc.counts.data[lo:hi])
+        self.in_title.extend(enc.in_title[lo:hi])
+        if self.boosted and enc.strong is not None:
+            self.strong.extend(enc.strong[lo:hi])
+        title = enc.counts.indices[lo:hi][enc.in_title[lo:hi]]
+        self.title_start.extend(np.array([self.title_terms.size]))
+        self.title_length.extend(np.array([len(title)]))
+        self.title_terms.extend(title)
+        self.ts.extend(enc.ts[k : k + 1])
+        self.live.extend(np.array([True]))
+        self.group.extend(np.array([group]))
+        self.kinds.extend(enc.kinds[k : k + 1] if enc.kinds is not None else np.zeros(1, np.int8))
+        self.articles.append(article)
+        self.hosts.append(enc.hosts[k])
+        self.speakers.append(enc.speakers[k])
+        self.title_sets.append(enc.title_sets[k])
+        self.by_name[article.name] = slot
+        self.groups.setdefault(group, set()).add(slot)
+        self.n_live += 1
+        return slot
+
+    def _row(self, slot: int) -> tuple[np.ndarray, np.ndarray]:
+        """(terms, in_title) of a slot."""
+        lo = int(self.start.data[slot])
+        hi = lo + int(self.length.data[slot])
+        return self.terms.data[lo:hi], self.in_title.data[lo:hi]
+
     def remove(self, name: str) -> bool:
         slot = self.by_name.pop(name, None)
         if slot is None:
             return False
-        row = self.rows.pop(slot)
-        self.live[slot] = False
-        self.df[row.terms] -= 1.0
-        self.dead_postings += len(row.terms) + len(row.title)
-        members = self.groups.get(row.group)
+        terms, _ = self._row(slot)
+        self.df[terms] -= 1.0
+        self.live.data[slot] = False
+        self.articles[slot] = None
+        self.n_live -= 1
+        group = int(self.group.data[slot])
+        members = self.groups.get(group)
         if members is not None:
             members.discard(slot)
             if not members:
-                del self.groups[row.group]
-        if self.dead_postings > 4 * (len(self.rows) + 1000):
-            self._compact_postings()
+                del self.groups[group]
+        self.dead += 1
+        if self.dead > max(1000, self.n_live // 3):
+            live = self.live.view()
+            self.text_postings.compact(live)
+            self.title_postings.compact(live)
+            self.dead = 0
         return True
 
-    def _compact_postings(self) -> None:
-        self.text_postings.compact(self.live)
-        self.title_postings.compact(self.live)
-        self.dead_postings = 0
-
-    # -- similarity against the index ------------------------------------------------------
-    def _stack(self, slots: list[int]) -> Encoded:
-        rows = [self.rows[s] for s in slots]
-        width = len(self.vocab)
-        lengths = np.fromiter((len(r.terms) for r in rows), dtype=np.int64, count=len(rows))
-        indptr = np.concatenate([[0], np.cumsum(lengths)])
-        counts = sp.csr_matrix(
-            (
-                np.concatenate([r.counts for r in rows]) if rows else np.zeros(0, np.float32),
-                np.concatenate([r.terms for r in rows]) if rows else np.zeros(0, np.int32),
-                indptr,
-            ),
-            shape=(len(rows), width),
-        )
-        t_lengths = np.fromiter((len(r.title) for r in rows), dtype=np.int64, count=len(rows))
-        title = sp.csr_matrix(
-            (
-                np.ones(int(t_lengths.sum()), dtype=np.float32),
-                np.concatenate([r.title for r in rows]) if rows else np.zeros(0, np.int32),
-                np.concatenate([[0], np.cumsum(t_lengths)]),
-            ),
-            shape=(len(rows), width),
-        )
-        return Encoded(
-            counts=counts,
-            title=title,
-            strong=None,
-            ts=np.array([r.ts for r in rows], dtype=np.float64),
-            hosts=[r.article.host for r in rows],
-            speakers=[r.speaker for r in rows],
-            title_sets=[r.title_set for r in rows],
-        )
-
-    def similarities(self, row: _Row, enc: Encoded) -> tuple[np.ndarray, np.ndarray]:
-        """(slots, batch similarity) of the live articles that pass the coverage cut with `row`.
-
-        Coverage is accumulated over the postings of the new article's terms (bincount), so
-        only articles sharing a title term are touched; the rest of the formula runs on the
-        few that pass the cut.
-        """
+    # -- similarity against the index --------------------------------------------------------
+    def similarities(self, enc: Encoded) -> tuple[np.ndarray, np.ndarray]:
+        """(slots, batch similarity) of the live articles passing the coverage cuts with `enc`[0]."""
         none = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        if not len(row.title) or not self.rows:
+        q_terms = enc.counts.indices
+        q_title = q_terms[enc.in_title]
+        if not len(q_title) or not self.n_live:
             return none
         self._widen_df()
-        df = self.df[: len(self.vocab)].copy()
-        df[row.terms] += 1.0
-        idf = idf_of(df, len(self.rows) + 1)
+        n_docs = self.n_live + 1
         cut = self.config.candidate_coverage
-        # our title in their texts
-        slots, weights = self.text_postings.gather(row.title, idf)
+        q_ts = float(enc.ts[0])
+
+        def idf_at(terms: np.ndarray) -> np.ndarray:
+            """idf as if the new article were indexed too (df + 1 for its terms)."""
+            pos = np.minimum(np.searchsorted(q_terms, terms), len(q_terms) - 1)
+            return idf_of(self.df[terms] + (q_terms[pos] == terms), n_docs)
+
+        idf = np.zeros(len(self.vocab), dtype=np.float32)
+        idf[q_terms] = idf_at(q_terms)
+        # 1. our title in their texts: accumulate over the postings of our title's terms
+        slots, weights = self.text_postings.gather(q_title, idf)
         if not len(slots):
             return none
-        forward = np.bincount(slots, weights=weights, minlength=self.next_slot) / idf[row.title].sum()
-        found = np.flatnonzero(forward >= cut)
-        found = found[self.live[found]]
-        if not np.isnan(row.ts) and len(found):
-            other_ts = self.ts[found]
-            found = found[np.isnan(other_ts) | (np.abs(other_ts - row.ts) <= self.config.time_window)]
+        n_slots = len(self.articles)
+        forward = np.bincount(slots, weights=weights, minlength=n_slots) / idf[q_title].sum()
+        found = np.flatnonzero(forward >= cut - 1e-6)
+        live, ts = self.live.view(), self.ts.view()
+        found = found[live[found]]
+        if not np.isnan(q_ts) and len(found):
+            other = ts[found]
+            found = found[np.isnan(other) | (np.abs(other - q_ts) <= self.config.time_window)]
         if not len(found):
             return none
-        # their titles in our text
-        slots, weights = self.title_postings.gather(row.terms, idf)
-        backward_mass = np.bincount(slots, weights=weights, minlength=self.next_slot)[found].astype(np.float64)
-        title_mass = np.array([idf[self.rows[s].title].sum() for s in found.tolist()])
-        backward = np.divide(backward_mass, title_mass, out=np.zeros_like(backward_mass), where=title_mass > 0)
-        passed = backward >= cut
-        found = found[passed]
+        # 2. their titles in our text, from the stored title terms
+        t_lengths = self.title_length.data[found]
+        t_terms = self.title_terms.data[_ranges(self.title_start.data[found], t_lengths)]
+        t_rows = np.repeat(np.arange(len(found), dtype=np.int64), t_lengths)
+        t_idf = idf_at(t_terms).astype(np.float64)
+        pos = np.minimum(np.searchsorted(q_terms, t_terms), len(q_terms) - 1)
+        in_ours = q_terms[pos] == t_terms
+        mass = np.bincount(t_rows, weights=t_idf, minlength=len(found))
+        held = np.bincount(t_rows, weights=np.where(in_ours, t_idf, 0.0), minlength=len(found))
+        found = found[held >= (cut - 1e-6) * mass]
         if not len(found):
             return none
-        cov = np.minimum(forward[found], backward[passed]).astype(np.float32)
-        other = self._stack(found.tolist())
-        q = weigh(enc, idf, self.config)
-        c = weigh(other, idf, self.config)
-        dd = np.asarray((c.X @ q.X.T).todense()).ravel()
-        I = np.zeros(len(found), dtype=np.int64)
-        J = np.arange(len(found), dtype=np.int64)
-        dt, same_host, clash = pair_parts(enc, other, I, J)
+        # 3. the survivors in full: exact coverage both ways and dd, as in the batch
+        lengths = self.length.data[found]
+        entries = _ranges(self.start.data[found], lengths)
+        terms = self.terms.data[entries]
+        idf[terms] = idf_at(terms)
+        rows = np.repeat(np.arange(len(found), dtype=np.int64), lengths)
+        strong = self.strong.data[entries] if self.boosted else None
+        x, tw = entry_weights(
+            terms,
+            self.counts.data[entries],
+            self.in_title.data[entries],
+            strong,
+            rows,
+            len(found),
+            idf,
+            self.config,
+        )
+        qx, qtw = entry_weights(
+            q_terms,
+            enc.counts.data,
+            enc.in_title,
+            enc.strong,
+            np.zeros(len(q_terms), dtype=np.int64),
+            1,
+            idf,
+            self.config,
+        )
+        pos = np.minimum(np.searchsorted(q_terms, terms), len(q_terms) - 1)
+        shared = q_terms[pos] == terms
+        dd = np.bincount(rows, weights=np.where(shared, x * qx[pos], 0.0), minlength=len(found))
+        forward_exact = np.bincount(rows, weights=np.where(shared, qtw[pos], 0.0), minlength=len(found))
+        backward = np.bincount(rows, weights=np.where(shared, tw, 0.0), minlength=len(found))
+        cov = np.minimum(forward_exact, backward)
+        passed = (forward_exact >= cut) & (backward >= cut)
+        found, dd, cov = found[passed], dd[passed], cov[passed]
+        if not len(found):
+            return none
+        other = Encoded(
+            counts=sp.csr_matrix((len(found), 0)),
+            in_title=np.zeros(0, dtype=bool),
+            strong=None,
+            ts=ts[found],
+            hosts=[self.hosts[s] for s in found.tolist()],
+            speakers=[self.speakers[s] for s in found.tolist()],
+            title_sets=[self.title_sets[s] for s in found.tolist()],
+            kinds=self.kinds.data[found],
+        )
+        left = np.zeros(len(found), dtype=np.int64)
+        right = np.arange(len(found), dtype=np.int64)
+        dt, same_host, clash = pair_parts(enc, other, left, right)
         return found, combine(dd, cov, dt, same_host, clash, self.config)
 
-    # -- public ------------------------------------------------------------------------------
+    # -- public ------------------------------------------------------------------------------------
     def add(self, article: Article) -> int:
-        row, enc = self._encode(article)
-        slots, scores = self.similarities(row, enc)
+        enc = encode([article], self.vocab, self.config, grow=True)
+        slots, scores = self.similarities(enc)
         best_group, best_mean = -1, -1.0
         if len(slots):
+            keep = scores >= self.config.min_edge
+            groups = self.group.data[slots[keep]]
             sums: dict[int, float] = {}
-            for slot, score in zip(slots.tolist(), scores.tolist(), strict=True):
-                if score >= self.config.min_edge:
-                    group = self.rows[slot].group
-                    sums[group] = sums.get(group, 0.0) + score
+            for group, score in zip(groups.tolist(), scores[keep].tolist(), strict=True):
+                sums[group] = sums.get(group, 0.0) + score
             for group, total in sums.items():
                 mean = total / len(self.groups[group])
                 if mean > best_mean:
                     best_group, best_mean = group, mean
         if best_mean < self.config.threshold(self.lang):
             best_group = next(self.group_ids)
-            self.groups[best_group] = set()
-        row.group = best_group
-        self.groups[best_group].add(row.slot)
-        self._insert(row)
+        slot = self._store(enc, 0, article, best_group)
+        self._widen_df()
+        self.df[enc.counts.indices] += 1.0
+        self.text_postings.add(enc.counts.indices, slot)
+        self.title_postings.add(enc.counts.indices[enc.in_title], slot)
         return best_group
 
-    def articles(self) -> list[Article]:
-        return [row.article for row in self.rows.values()]
+    def live_articles(self) -> list[Article]:
+        return [a for a in self.articles if a is not None]
 
     def group_lists(self) -> list[list[Article]]:
-        out = []
-        for members in self.groups.values():
-            rows = sorted((self.rows[s] for s in members), key=lambda r: r.slot)
-            out.append([r.article for r in rows])
-        return out
+        articles = self.articles
+        return [[articles[s] for s in sorted(members)] for members in self.groups.values()]  # type: ignore[misc]
 
     def rebuild(self, articles: list[Article]) -> None:
         """Fresh indexes over `articles`, grouped by the batch pass (bulk: no per-term loop)."""
@@ -309,24 +364,44 @@ class _LanguageIndex:
         enc = encode(ordered, self.vocab, self.config)
         labels = cluster_encoded(enc, self.config, self.lang) if n > 1 else np.zeros(1, np.int64)
         group_of: dict[int, int] = {}
-        for k, (article, label) in enumerate(zip(ordered, labels.tolist(), strict=True)):
+        for label in labels.tolist():
             if label not in group_of:
                 group_of[label] = next(self.group_ids)
-                self.groups[group_of[label]] = set()
-            row = self._row(article, enc, k, k)
-            row.group = group_of[label]
-            self.groups[row.group].add(k)
-            self.rows[k] = row
-            self.by_name[article.name] = k
-        self.next_slot = n
-        capacity = max(1024, 2 * n)
-        self.ts = np.zeros(capacity)
-        self.ts[:n] = enc.ts
-        self.live = np.zeros(capacity, dtype=bool)
-        self.live[:n] = True
-        self.df = np.bincount(enc.counts.indices, minlength=max(len(self.vocab), 1024)).astype(np.float64)
-        self.text_postings.load(enc.counts)
-        self.title_postings.load(enc.title)
+        counts = enc.counts
+        lengths = np.diff(counts.indptr)
+        self.terms.extend(counts.indices)
+        self.counts.extend(counts.data)
+        self.in_title.extend(enc.in_title)
+        if self.boosted and enc.strong is not None:
+            self.strong.extend(enc.strong)
+        self.start.extend(counts.indptr[:-1].astype(np.int64))
+        self.length.extend(lengths.astype(np.int64))
+        title_lengths = np.bincount(
+            np.repeat(np.arange(n, dtype=np.int64), lengths), weights=enc.in_title, minlength=n
+        ).astype(np.int64)
+        self.title_terms.extend(counts.indices[enc.in_title])
+        self.title_start.extend(np.concatenate([[0], np.cumsum(title_lengths)[:-1]]).astype(np.int64))
+        self.title_length.extend(title_lengths)
+        self.ts.extend(enc.ts)
+        self.live.extend(np.ones(n, dtype=bool))
+        groups = np.array([group_of[label] for label in labels.tolist()], dtype=np.int64)
+        self.group.extend(groups)
+        self.kinds.extend(enc.kinds if enc.kinds is not None else np.zeros(n, np.int8))
+        self.articles = list(ordered)
+        self.hosts = list(enc.hosts)
+        self.speakers = list(enc.speakers)
+        self.title_sets = list(enc.title_sets)
+        self.by_name = {a.name: k for k, a in enumerate(ordered)}
+        for k, group in enumerate(groups.tolist()):
+            self.groups.setdefault(group, set()).add(k)
+        self.n_live = n
+        self.df = np.bincount(counts.indices, minlength=max(len(self.vocab), 1024)).astype(np.float64)
+        self.text_postings.load(counts)
+        title = sp.csr_matrix(
+            (enc.in_title.astype(np.float32), counts.indices.copy(), counts.indptr.copy()), shape=counts.shape
+        )
+        title.eliminate_zeros()
+        self.title_postings.load(title)
 
 
 class OnlineClusterer:
@@ -380,6 +455,6 @@ class OnlineClusterer:
     def recluster(self) -> None:
         """Regroup every live article with the batch pass (fixes order effects and idf drift)."""
         for index in self._indexes.values():
-            articles = index.articles()
+            articles = index.live_articles()
             ensure_terms(articles)
             index.rebuild(articles)

@@ -10,7 +10,9 @@ Two articles are compared on their term lists (`newsthread.nlp.terms`), lower-ca
 
 S = dd_weight·dd + (1 − dd_weight)·cov, then lowered for the same site (`same_host_penalty`),
 for a reported-speech headline whose speaker the other headline does not name
-(`speaker_factor`), and faded with the time between the two (`time_full` → `time_window`).
+(`speaker_factor`), for headlines of different kinds — report vs opinion/question/preview
+(`kind_factor`, `speech.headline_kind`) — and faded with the time between the two
+(`time_full` → `time_window`).
 
 Batch search (`batch_edges`): articles sorted by time, rows in blocks; each block is compared
 only with the articles up to `time_window` later, by two sparse products (title-idf × term
@@ -29,7 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from newsthread.cluster.config import ClusterConfig
-from newsthread.cluster.speech import speaker_terms
+from newsthread.cluster.speech import headline_kind, speaker_terms
 from newsthread.model import Article
 
 _PAIR_CHUNK = 200_000  # candidate pairs per vectorised dd chunk
@@ -46,6 +48,7 @@ class Encoded:
     hosts: list[str]
     speakers: list[frozenset[str] | None]  # lower-cased terms of the headline's speaker
     title_sets: list[frozenset[str]]
+    kinds: np.ndarray | None = None  # headline kind per article (speech.headline_kind)
 
     def __len__(self) -> int:
         return self.counts.shape[0]
@@ -83,7 +86,9 @@ class Vocabulary:
         return index
 
 
-def encode(articles: Sequence[Article], vocab: Vocabulary, config: ClusterConfig, grow: bool = True) -> Encoded:
+def encode(
+    articles: Sequence[Article], vocab: Vocabulary, config: ClusterConfig, grow: bool = True
+) -> Encoded:
     """Term rows of `articles` (their title_terms/body_terms must be filled).
 
     New terms are added to `vocab` when `grow`, else ignored (a query against a fixed index).
@@ -119,7 +124,8 @@ def encode(articles: Sequence[Article], vocab: Vocabulary, config: ClusterConfig
     in_title = _entries_in(counts, title_counts)
     strong = _entries_in(counts, _rows(s_ids, s_ptr, n, width)) if boosted else None
     ts = np.array([a.timestamp if a.published else np.nan for a in articles], dtype=np.float64)
-    return Encoded(counts, in_title, strong, ts, [a.host for a in articles], speakers, title_sets)
+    kinds = np.array([headline_kind(a.title, a.lang) for a in articles], dtype=np.int8)
+    return Encoded(counts, in_title, strong, ts, [a.host for a in articles], speakers, title_sets, kinds)
 
 
 def _entries_in(matrix: sp.csr_matrix, subset: sp.csr_matrix) -> np.ndarray:
@@ -137,7 +143,9 @@ def _entries_in(matrix: sp.csr_matrix, subset: sp.csr_matrix) -> np.ndarray:
 
 def _rows(ids: list[int], ptr: list[int], n: int, width: int) -> sp.csr_matrix:
     data = np.ones(len(ids), dtype=np.float32)
-    matrix = sp.csr_matrix((data, np.asarray(ids, dtype=np.int32), np.asarray(ptr, dtype=np.int64)), shape=(n, width))
+    matrix = sp.csr_matrix(
+        (data, np.asarray(ids, dtype=np.int32), np.asarray(ptr, dtype=np.int64)), shape=(n, width)
+    )
     matrix.sum_duplicates()  # duplicates → counts, indices sorted
     return matrix
 
@@ -197,18 +205,18 @@ def weigh(enc: Encoded, idf: np.ndarray, config: ClusterConfig) -> Weighted:
     x, tw = entry_weights(counts.indices, counts.data, enc.in_title, enc.strong, rows, n, idf, config)
     shape = (n, width)
     X = sp.csr_matrix((x, counts.indices, counts.indptr), shape=shape)
-    Tw = sp.csr_matrix((tw, counts.indices, counts.indptr), shape=shape)
-    Tw.eliminate_zeros()
+    Tw = sp.csr_matrix((tw, counts.indices.copy(), counts.indptr.copy()), shape=shape)
+    Tw.eliminate_zeros()  # in place: hence the copies above
     Db = sp.csr_matrix((np.ones(len(x), dtype=np.float32), counts.indices, counts.indptr), shape=shape)
     return Weighted(X, Tw, Db)
 
 
-def row_dots(A: sp.csr_matrix, B: sp.csr_matrix, I: np.ndarray, J: np.ndarray) -> np.ndarray:
-    """A[I[k]] · B[J[k]] for every k, in vectorised chunks."""
-    out = np.empty(len(I), dtype=np.float32)
-    for start in range(0, len(I), _PAIR_CHUNK):
+def row_dots(A: sp.csr_matrix, B: sp.csr_matrix, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """A[left[k]] · B[right[k]] for every k, in vectorised chunks."""
+    out = np.empty(len(left), dtype=np.float32)
+    for start in range(0, len(left), _PAIR_CHUNK):
         stop = start + _PAIR_CHUNK
-        product = A[I[start:stop]].multiply(B[J[start:stop]])
+        product = A[left[start:stop]].multiply(B[right[start:stop]])
         out[start:stop] = np.asarray(product.sum(axis=1)).ravel()
     return out
 
@@ -221,10 +229,15 @@ def combine(
     clash: np.ndarray,
     config: ClusterConfig,
 ) -> np.ndarray:
-    """Final pair similarity from its parts (vectorised; the one formula batch and online use)."""
+    """Final pair similarity from its parts (vectorised; the one formula batch and online use).
+
+    `clash`: bit 1 = speaker clash, bit 2 = headline kinds differ (see `pair_parts`).
+    """
     score = config.dd_weight * dd + (1.0 - config.dd_weight) * cov
     score = score - config.same_host_penalty * same_host
-    score = np.where(clash, score * config.speaker_factor, score)
+    clash = np.asarray(clash, dtype=np.int8)
+    score = np.where(clash & 1, score * config.speaker_factor, score)
+    score = np.where(clash & 2, score * config.kind_factor, score)
     fade = config.time_window - config.time_full
     if fade > 0:
         time_factor = np.clip((config.time_window - dt) / fade, 0.0, 1.0)
@@ -246,27 +259,34 @@ def speaker_clash(enc_a: Encoded, i: int, enc_b: Encoded, j: int) -> bool:
 
 
 def pair_parts(
-    enc_a: Encoded, enc_b: Encoded, I: np.ndarray, J: np.ndarray
+    enc_a: Encoded, enc_b: Encoded, left: np.ndarray, right: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """dt, same_host, speaker clash of the pairs (enc_a[I[k]], enc_b[J[k]])."""
-    dt = np.abs(enc_a.ts[I] - enc_b.ts[J])
+    """dt, same_host and clashes (bit 1 speaker, bit 2 headline kind) of the pairs
+    (enc_a[left[k]], enc_b[right[k]])."""
+    dt = np.abs(enc_a.ts[left] - enc_b.ts[right])
     dt = np.where(np.isnan(dt), 0.0, dt)  # an article without a date is compared as if simultaneous
     hosts_a, hosts_b = enc_a.hosts, enc_b.hosts
     same_host = np.fromiter(
-        (bool(hosts_a[i]) and hosts_a[i] == hosts_b[j] for i, j in zip(I.tolist(), J.tolist(), strict=True)),
+        (
+            bool(hosts_a[i]) and hosts_a[i] == hosts_b[j]
+            for i, j in zip(left.tolist(), right.tolist(), strict=True)
+        ),
         dtype=bool,
-        count=len(I),
+        count=len(left),
     )
     has_a = np.fromiter((s is not None for s in enc_a.speakers), dtype=bool, count=len(enc_a))
     has_b = np.fromiter((s is not None for s in enc_b.speakers), dtype=bool, count=len(enc_b))
-    clash = np.zeros(len(I), dtype=bool)
-    for k in np.flatnonzero(has_a[I] | has_b[J]).tolist():
-        clash[k] = speaker_clash(enc_a, int(I[k]), enc_b, int(J[k]))
+    clash = np.zeros(len(left), dtype=bool)
+    for k in np.flatnonzero(has_a[left] | has_b[right]).tolist():
+        clash[k] = speaker_clash(enc_a, int(left[k]), enc_b, int(right[k]))
+    if enc_a.kinds is not None and enc_b.kinds is not None:
+        kind = enc_a.kinds[left] != enc_b.kinds[right]
+        clash = clash.astype(np.int8) + 2 * kind.astype(np.int8)  # bit 1: speaker, bit 2: kind
     return dt, same_host, clash
 
 
 def batch_edges(enc: Encoded, config: ClusterConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Similarity graph of one language's articles: (I, J, S) with I < J, S ≥ min_edge.
+    """Similarity graph of one language's articles: (left, right, sims) with left < right, sims ≥ min_edge.
 
     Indices refer to the rows of `enc`, which must be sorted by time (NaN times last).
     """
@@ -296,16 +316,16 @@ def batch_edges(enc: Encoded, config: ClusterConfig) -> tuple[np.ndarray, np.nda
         rows_i.append(gi[keep])
         rows_j.append(gj[keep])
         covs.append(both.data[keep].astype(np.float32))
-    I = np.concatenate(rows_i)
-    J = np.concatenate(rows_j)
+    left = np.concatenate(rows_i)
+    right = np.concatenate(rows_j)
     cov = np.concatenate(covs)
-    if not len(I):
+    if not len(left):
         return empty
-    dd = row_dots(X, X, I, J)
-    dt, same_host, clash = pair_parts(enc, enc, I, J)
-    S = combine(dd, cov, dt, same_host, clash, config)
-    keep = S >= config.min_edge
-    return I[keep], J[keep], S[keep]
+    dd = row_dots(X, X, left, right)
+    dt, same_host, clash = pair_parts(enc, enc, left, right)
+    sims = combine(dd, cov, dt, same_host, clash, config)
+    keep = sims >= config.min_edge
+    return left[keep], right[keep], sims[keep]
 
 
 def _thresholded(matrix: sp.spmatrix, cut: float) -> sp.csr_matrix:

@@ -82,3 +82,35 @@ def speaker_terms(title: str, lang: str, analyzer) -> frozenset[str] | None:
     result = frozenset(t.lower() for t in terms) - _NOT_SPEAKERS
     return result or None
 
+
+# What a headline does besides reporting a happening. The Toloka instruction of the contest's
+# pair markup: "different threads when ... one describes an event (or preparation to it) while
+# the other reports a result". Opinion and review pieces are not the event either.
+_KIND_PATTERNS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
+    "en": [
+        (
+            "opinion",
+            re.compile(r"^(?:opinion|commentary|analysis|editorial|column)\b|\breview\b|\?\s*$", re.I),
+        ),
+        (
+            "preview",
+            re.compile(
+                r"\b(?:could|may|might|would|expected to|set to|poised to|likely to|to announce|"
+                r"looms?|ahead of|preview|will)\b",
+                re.I,
+            ),
+        ),
+    ],
+    "ru": [
+        ("opinion", re.compile(r"^(?:мнение|колонка|рецензия|комментарий)\b|\?\s*$", re.I)),
+    ],
+}
+KINDS = ("report", "opinion", "preview")
+
+
+def headline_kind(title: str, lang: str) -> int:
+    """0 report, 1 opinion/review/question, 2 preview/expectation (index into KINDS)."""
+    for name, pattern in _KIND_PATTERNS.get(lang, ()):
+        if pattern.search(title):
+            return KINDS.index(name)
+    return 0

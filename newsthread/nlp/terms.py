@@ -27,7 +27,7 @@ from newsthread.model import Article
 BODY_WORDS = 150  # words of description + paragraphs read for body_terms
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))  # soft hyphen, zero widths
-_SENTENCE_END = frozenset(".!?…:;«»\"“”„()[]—–-|")
+_SENTENCE_END = frozenset('.!?…:;«»"“”„()[]—–-|')
 
 # Russian: function words, pronouns, reporting verbs and news boilerplate (lemmas).
 RU_STOP_WORDS = frozenset(
@@ -195,7 +195,11 @@ class TermAnalyzer:
             if stem in stop:
                 continue
             acronym = len(word) > 1 and word.isupper() and not title_case
-            if first.isupper() and (acronym or not (opens or title_case)) and lower not in _ORDINARY_CAPITALISED_EN:
+            if (
+                first.isupper()
+                and (acronym or not (opens or title_case))
+                and lower not in _ORDINARY_CAPITALISED_EN
+            ):
                 terms.append(stem.capitalize())
             elif (opens or title_case) and first.isupper():
                 terms.append(_Undecided(stem))
@@ -206,9 +210,7 @@ class TermAnalyzer:
         # A word capitalised only where capitals say nothing (sentence start, Title Case) is a
         # name if the same stem is capitalised elsewhere in this text (or in `known`).
         names = known | {t.lower() for t in terms if t[:1].isupper() and not isinstance(t, _Undecided)}
-        return [
-            (t.capitalize() if t in names else str(t)) if isinstance(t, _Undecided) else t for t in terms
-        ]
+        return [(t.capitalize() if t in names else str(t)) if isinstance(t, _Undecided) else t for t in terms]
 
 
 class _Undecided(str):

@@ -35,7 +35,21 @@ MIN_WEIGHT = 0.1
 DAMPING = 0.85
 MAINSTREAM_SOURCES = 3
 # Country domains whose Russian-language sites are not written for readers in Russia.
-FOREIGN_RU_DOMAINS = (".ua", ".by", ".kz", ".uz", ".kg", ".md", ".am", ".az", ".ge", ".lv", ".lt", ".ee", ".tj")
+FOREIGN_RU_DOMAINS = (
+    ".ua",
+    ".by",
+    ".kz",
+    ".uz",
+    ".kg",
+    ".md",
+    ".am",
+    ".az",
+    ".ge",
+    ".lv",
+    ".lt",
+    ".ee",
+    ".tj",
+)
 FOREIGN_RU_FACTOR = 0.6
 # Link targets that are platforms, not outlets.
 PLATFORMS = frozenset(
@@ -99,7 +113,10 @@ class SourceAuthority:
     # -- persistence -----------------------------------------------------------------------
     def save(self, path: Path | str = SHIPPED_PATH) -> Path:
         path = Path(path)
-        payload = {"default": self.default, "weights": {k: dict(sorted(v.items())) for k, v in self.weights_.items()}}
+        payload = {
+            "default": self.default,
+            "weights": {k: dict(sorted(v.items())) for k, v in self.weights_.items()},
+        }
         data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
         if path.suffix == ".gz":
             path.write_bytes(gzip.compress(data, mtime=0))
@@ -124,7 +141,11 @@ def _link_rank(articles: list[Article]) -> dict[str, float]:
         source = article.host
         targets = {host_of(u) for u in article.out_links} - {source, ""}
         for target in targets:
-            if target not in PLATFORMS and not source.endswith("." + target) and not target.endswith("." + source):
+            if (
+                target not in PLATFORMS
+                and not source.endswith("." + target)
+                and not target.endswith("." + source)
+            ):
                 edges[(source, target)] += 1
     if not edges:
         return {}
@@ -154,7 +175,9 @@ def _link_rank(articles: list[Article]) -> dict[str, float]:
     return {h: float(scaled[i] / top) for h, i in index.items()}
 
 
-def _thread_shares(groups: list[list[Article]]) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]:
+def _thread_shares(
+    groups: list[list[Article]],
+) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]:
     """(lang, host) → share of its articles in ≥3-source threads; share of those it broke first."""
     total: Counter[tuple[str, str]] = Counter()
     in_big: Counter[tuple[str, str]] = Counter()

@@ -91,8 +91,12 @@ def build(data: Path, workers: int = 2) -> tuple[SourceAuthority, int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="build_authority", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"corpus directory (default {DEFAULT_DATA})")
-    parser.add_argument("--out", type=Path, default=SHIPPED_PATH, help=f"output file (default {SHIPPED_PATH})")
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help=f"corpus directory (default {DEFAULT_DATA})"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=SHIPPED_PATH, help=f"output file (default {SHIPPED_PATH})"
+    )
     parser.add_argument("--workers", type=int, default=2, help="parser processes (default 2)")
     args = parser.parse_args(argv)
     if not (args.data / "contest_html").is_dir() and not (args.data / "contest_html_archive").is_dir():

@@ -25,6 +25,7 @@ from collections import Counter
 from datetime import datetime
 
 import numpy as np
+import scipy.sparse as sp
 
 from newsthread.model import CATEGORIES, Article, Thread
 from newsthread.rank.authority import SourceAuthority
@@ -34,6 +35,7 @@ HALF_LIFE_HOURS = 10.0  # importance halves for every 10 h a thread has gone wit
 BURST_HOURS = 3.0
 MIN_BIG_THREAD = 3  # smaller threads rank after every bigger one
 FLAWED_TITLE_FACTOR = 0.5
+CENTRALITY_BODY_TERMS = 60
 AUTHORITY_IN_ORDER = 0.5  # source weight (0.1–1) against centrality (cosine 0–1) in article order
 
 _BASE: weakref.WeakKeyDictionary[Thread, float] = weakref.WeakKeyDictionary()
@@ -49,18 +51,35 @@ def make_threads(groups: list[list[Article]], authority: SourceAuthority | None 
 
 
 def make_thread(articles: list[Article], authority: SourceAuthority | None = None) -> Thread:
+    if len(articles) == 1:
+        return _single(articles[0], authority)
     lang = Counter(a.lang for a in articles).most_common(1)[0][0]
+    hosts = {id(a): a.host for a in articles}  # Article.host parses the URL: once per article
     weight = _weigher(authority, lang)
-    ordered = order_articles(articles, weight, lang)
+    ordered = order_articles(articles, weight, lang, hosts)
     thread = Thread(
         articles=ordered,
         title=choose_title(ordered, lang),
         lang=lang,
         category=majority_category(articles),
     )
-    base = base_importance(ordered, weight)
+    base = base_importance(ordered, weight, hosts)
     thread.importance = base
     _BASE[thread] = base
+    return thread
+
+
+def _single(article: Article, authority: SourceAuthority | None) -> Thread:
+    """The common case (most threads are one article), without the group machinery."""
+    host = article.host
+    weight = authority.weight(host, article.lang) if authority is not None else 0.5
+    thread = Thread(
+        articles=[article],
+        title=clean_title(article.title, article.site, host),
+        lang=article.lang,
+        category=article.category if article.category in CATEGORIES else "other",
+    )
+    thread.importance = _BASE[thread] = 1.5 * weight  # coverage × (1 + ½ · full burst)
     return thread
 
 
@@ -70,16 +89,20 @@ def _weigher(authority: SourceAuthority | None, lang: str):
     return lambda host: authority.weight(host, lang)
 
 
-def order_articles(articles: list[Article], weight, lang: str) -> list[Article]:
+def order_articles(
+    articles: list[Article], weight, lang: str, hosts: dict[int, str] | None = None
+) -> list[Article]:
     if len(articles) == 1:
         return list(articles)
-    centrality = _centrality(articles)
+    hosts = hosts or {id(a): a.host for a in articles}
+    # with two articles each is as central as the other
+    centrality = _centrality(articles) if len(articles) > 2 else np.zeros(len(articles))
     newest = max(a.timestamp for a in articles)
     scored = []
     for article, central in zip(articles, centrality.tolist(), strict=True):
         hours = (article.timestamp - newest) / 3600.0 if article.published else -24.0
         fresh = 1.0 / (1.0 + math.exp(-(hours + 12.0)))
-        score = (AUTHORITY_IN_ORDER * weight(article.host) + central) * fresh
+        score = (AUTHORITY_IN_ORDER * weight(hosts[id(article)]) + central) * fresh
         if title_flaws(article.title, lang):
             score *= FLAWED_TITLE_FACTOR
         scored.append((-score, article.timestamp, article.name, article))
@@ -90,18 +113,19 @@ def order_articles(articles: list[Article], weight, lang: str) -> list[Article]:
 def _centrality(articles: list[Article]) -> np.ndarray:
     """Mean cosine of each article's term counts (title ×2 + lead) with the other articles'."""
     vocab: dict[str, int] = {}
-    rows = []
-    for article in articles:
-        counts = Counter(t.lower() for t in (*article.title_terms, *article.title_terms, *article.body_terms))
-        rows.append({vocab.setdefault(t, len(vocab)): 1.0 + math.log(c) for t, c in counts.items()})
+    rows, cols, values = [], [], []
+    for i, article in enumerate(articles):
+        counts = Counter(article.title_terms * 2 + article.body_terms[:CENTRALITY_BODY_TERMS])
+        ids = [vocab.setdefault(t, len(vocab)) for t in counts]
+        rows.extend([i] * len(ids))
+        cols.extend(ids)
+        values.extend(counts.values())
     if not vocab:
         return np.zeros(len(articles))
-    matrix = np.zeros((len(articles), len(vocab)))
-    for i, row in enumerate(rows):
-        matrix[i, list(row)] = list(row.values())
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    matrix = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
-    gram = matrix @ matrix.T
+    matrix = sp.csr_matrix((np.log(np.array(values, dtype=np.float64)) + 1.0, (rows, cols)))
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    matrix = sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ matrix
+    gram = (matrix @ matrix.T).toarray()
     np.fill_diagonal(gram, 0.0)
     return gram.sum(axis=1) / (len(articles) - 1)
 
@@ -126,11 +150,11 @@ def majority_category(articles: list[Article]) -> str:
     return max(votes, key=lambda c: (votes[c], confidence[c], -CATEGORIES.index(c)))
 
 
-def base_importance(articles: list[Article], weight) -> float:
+def base_importance(articles: list[Article], weight, hosts: dict[int, str] | None = None) -> float:
     """Authority-weighted distinct sources × (1 + ½·burst) + a little per extra article."""
     first_seen: dict[str, float] = {}
     for article in articles:
-        host = article.host or article.name
+        host = (hosts[id(article)] if hosts else article.host) or article.name
         ts = article.timestamp if article.published else math.inf
         first_seen[host] = min(first_seen.get(host, math.inf), ts)
     weights = {host: weight(host) for host in first_seen}

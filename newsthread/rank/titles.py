@@ -60,10 +60,12 @@ def title_flaws(title: str, lang: str = "en") -> list[str]:
         flaws.append("question")
     if text.endswith("!") or text.endswith("…") or text.endswith("..."):
         flaws.append("exclamation")
+    elif text.endswith("."):
+        flaws.append("full stop")  # a sentence or a lead pasted as the headline
     if text[0] in _QUOTE_OPEN and _is_quote_only(text):
         flaws.append("quote")
-    letters = [c for c in text if c.isalpha()]
-    if len(letters) >= 12 and sum(c.isupper() for c in letters) > 0.7 * len(letters):
+    upper, lower = sum(map(str.isupper, text)), sum(map(str.islower, text))
+    if upper + lower >= 12 and upper > 0.7 * (upper + lower):
         flaws.append("caps")
     clickbait = _CLICKBAIT.get(lang)
     if clickbait is not None and clickbait.search(text):

@@ -12,6 +12,7 @@ warm, every contract request is answered 503 (the tgnews checker retries those).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing
 import os
@@ -340,10 +341,18 @@ class ServerState:
             warm = pool.submit(self.reader.warm_up)  # models load while this thread reads the store
             self.status = "loading articles"
             start = time.perf_counter()
-            self._cursor = self.store.cursor()
-            self.index.load(self.store.iter_articles(with_text=False))
-            self.status = "building threads"
-            self.index.snapshot()
+            # Millions of long-lived objects: without the cyclic GC the load is ~1/3 faster, and
+            # frozen afterwards they no longer slow down every later collection (each snapshot
+            # rebuild allocates a lot).
+            gc.disable()
+            try:
+                self._cursor = self.store.cursor()
+                self.index.load(self.store.iter_articles(with_text=False))
+                self.status = "building threads"
+                self.index.snapshot()
+            finally:
+                gc.freeze()
+                gc.enable()
             self.load_seconds = time.perf_counter() - start
             self.status = "loading models"
             warm.result()  # a model that cannot load is an error: retried, 503 meanwhile
@@ -533,6 +542,8 @@ def create_app(
     else:
         app.include_router(web_pages)
     app.include_router(tgnews_api.router)  # last: its PUT/DELETE routes take any path
+    # the contract's requests skip FastAPI's routing (same answers, less CPU per request)
+    app.add_middleware(tgnews_api.ContractFastPath, state=state)
     return app
 
 

@@ -47,6 +47,7 @@ FILTER_CATEGORIES: tuple[str, ...] = (ANY, *CATEGORIES)
 ADD_SECONDS = 0.003
 REBUILD_SECONDS_PER_ARTICLE = 0.0002
 MIN_BACKLOG_FOR_REBUILD = 64
+RECLUSTER_DUTY = 0.1  # periodic re-clustering may use at most this share of the time
 WAIT_LOG_SECONDS = 30.0
 
 
@@ -173,8 +174,11 @@ class ThreadIndex:
         return self._snapshot
 
     def is_current(self, snapshot: Snapshot | None) -> bool:
-        """Whether `snapshot` already shows every write made so far."""
-        return snapshot is not None and not self._pending and snapshot.version == (self._state, self._now)
+        """Whether `snapshot` already shows every write made so far (lock-free: an item leaves
+        the queue only after `_state` counts it, so an empty queue means all is applied)."""
+        if snapshot is None or self._pending:
+            return False
+        return snapshot.version == (self._state, self._now)
 
     # -- background threads ------------------------------------------------------------------
     def start(self, recluster_interval: float | None = None) -> None:
@@ -211,11 +215,16 @@ class ThreadIndex:
                     time.sleep(1)
 
     def _recluster_loop(self, interval: float) -> None:
-        while not self._stop.wait(interval):
+        """Re-cluster every `interval` s when anything changed, spending at most
+        RECLUSTER_DUTY of the time on it (a rebuild over 50k articles takes seconds)."""
+        wait = interval
+        while not self._stop.wait(wait):
+            wait = interval
             if self._changes_since_recluster:
                 try:
                     seconds = self.recluster()
                     log.info("re-clustered %d live articles in %.2f s", len(self._live), seconds)
+                    wait = max(interval, seconds / RECLUSTER_DUTY)
                 except Exception:
                     log.exception("re-clustering failed")
 
@@ -239,8 +248,8 @@ class ThreadIndex:
         self._learn_rebuild(time.perf_counter() - start, len(live))
         with self.lock:
             self._clusterer = clusterer
-            self._pending.clear()
             self._state += 1
+            self._pending.clear()
             self.version += 1
             self._changes_since_recluster = 0
         return len(loaded)
@@ -287,7 +296,8 @@ class ThreadIndex:
         self._changes_since_recluster += 1
         if self._replay is not None:
             self._replay.append((op, target))
-        self._cond.notify_all()
+        if len(self._pending) == 1:  # the cluster thread sleeps only while nothing is queued
+            self._cond.notify_all()
 
     def _mark_live(self, article: Article) -> None:
         self._live.add(article.name)
@@ -336,12 +346,15 @@ class ThreadIndex:
             with self.lock:  # one item per lock hold: writers are never kept waiting long
                 if not self._pending:
                     return
-                op, target = self._pending.popleft()
+                # Leave the item queued until it is applied: `is_current` reads the queue
+                # without the lock, and must not see it empty while an add is half done.
+                op, target = self._pending[0]
                 start = time.perf_counter()
                 self._apply(self._clusterer, op, target)
                 if op == "add":
                     self._learn_add(time.perf_counter() - start)
                 self._state += 1
+                self._pending.popleft()
                 self.stats.online_ops += 1
                 if not self._pending:
                     self._cond.notify_all()
@@ -398,8 +411,8 @@ class ThreadIndex:
                     self._apply(fresh, op, target)
                 self._replay = None
                 self._clusterer = fresh
+                self._state += 1  # before the queue empties (see `is_current`)
                 self._pending.clear()  # all reflected: queued before the copy, or replayed
-                self._state += 1
                 self._changes_since_recluster = max(0, self._changes_since_recluster - changes)
                 self._cond.notify_all()
         elapsed = time.perf_counter() - start

@@ -6,15 +6,26 @@
 
 Every request is answered 503 (with Retry-After) until the index is loaded. Bad requests get
 400 with ``{"error": "..."}``; bodies over the size limit get 413.
+
+The answers are made by `put_reply`, `delete_reply` and `threads_reply`. The FastAPI routes
+below call them; they also give the OpenAPI description. `ContractFastPath` is an ASGI
+middleware that calls the same functions for ``PUT/DELETE /<name>`` and ``GET /threads``
+without FastAPI's routing and middleware stack. The checker's traffic is almost all PUTs,
+and that stack costs about as much CPU per request as the rest of the HTTP handling.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from newsthread.ingest import ReadError
 from newsthread.model import NEWS_LANGUAGES
@@ -22,6 +33,7 @@ from newsthread.server.app import ServerState, error_response
 from newsthread.server.index import FILTER_CATEGORIES, MAX_THREADS, Snapshot, category_of
 from newsthread.store import valid_name
 
+log = logging.getLogger("newsthread.server")
 router = APIRouter(tags=["tgnews contract"])
 
 MAX_PERIOD = 100 * 365 * 86400  # seconds; the checker uses 300 … 2 592 000
@@ -37,17 +49,43 @@ class BadRequest(Exception):
         self.status = status
 
 
+@dataclass
+class Reply:
+    """An answer, independent of the web framework."""
+
+    status: int
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+    media_type: str | None = None
+
+    @classmethod
+    def error(cls, status: int, message: str, retry: bool = False) -> Reply:
+        headers = (("Retry-After", "1"),) if retry else ()
+        return cls(status, json.dumps({"error": message}).encode(), headers, "application/json")
+
+    def response(self) -> Response:
+        return Response(self.body, self.status, dict(self.headers), self.media_type)
+
+
 def state_of(request: Request) -> ServerState:
     return request.app.state.nt
 
 
+def busy_reply(state: ServerState) -> Reply | None:
+    if state.ready:
+        return None
+    return Reply.error(503, f"not ready: {state.status}" + (f" ({state.error})" if state.error else ""), True)
+
+
 def not_ready(state: ServerState) -> JSONResponse | None:
+    """503 (with Retry-After) while the server is loading (for the other routes)."""
     if state.ready:
         return None
     message = f"not ready: {state.status}" + (f" ({state.error})" if state.error else "")
     return error_response(503, message, {"Retry-After": "1"})
 
 
+# -- parsing -----------------------------------------------------------------------------------
 def parse_max_age(header: str | None) -> int:
     """``Cache-Control: max-age=N`` → N seconds (other directives are ignored)."""
     if header is None:
@@ -62,105 +100,9 @@ def parse_max_age(header: str | None) -> int:
     raise BadRequest(f"Cache-Control {header[:80]!r} has no max-age=<seconds>")
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    length = request.headers.get("content-length")
-    if length is not None:
-        if not _DIGITS.fullmatch(length.strip()):
-            raise BadRequest("invalid Content-Length")
-        if int(length) > limit:
-            raise BadRequest(f"body of {int(length)} bytes is over the {limit}-byte limit", 413)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BadRequest(f"body is over the {limit}-byte limit", 413)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _check_name(name: str) -> None:
+def check_name(name: str) -> None:
     if not valid_name(name):
         raise BadRequest(f"invalid article name {name[:100]!r}: {_NAME_RULE}")
-
-
-_PUT_DOC = {
-    "parameters": [
-        {
-            "name": "Cache-Control",
-            "in": "header",
-            "required": True,
-            "schema": {"type": "string", "example": "max-age=86400"},
-            "description": "the article's time to live: it leaves the threads when now > published + max-age",
-        }
-    ],
-    "requestBody": {
-        "required": True,
-        "content": {"text/html": {"schema": {"type": "string"}}},
-        "description": "the article file (tgnews contest HTML)",
-    },
-}
-
-
-@router.put(
-    "/{name:path}",
-    summary="Index an article (tgnews)",
-    status_code=201,
-    responses={
-        201: {"description": "the article is new"},
-        204: {"description": "the article replaced one of the same name"},
-        400: {"description": "invalid name, max-age or body"},
-        413: {"description": "body over the size limit"},
-        503: {"description": "still loading; retry"},
-    },
-    openapi_extra=_PUT_DOC,
-)
-async def put_article(name: str, request: Request) -> Response:
-    state = state_of(request)
-    try:
-        _check_name(name)
-        if (busy := not_ready(state)) is not None:
-            return busy
-        max_age = parse_max_age(request.headers.get("cache-control"))
-        body = await read_body(request, state.max_body_bytes)
-    except BadRequest as error:
-        return error_response(error.status, str(error))
-    try:
-        article = await state.reader.read(name, body, max_age)
-    except ReadError as error:
-        return error_response(400, f"not a readable article: {error.reason}")
-    try:
-        new = await state.writer.submit("put", article, body if state.keep_raw else None)
-    except Exception as error:
-        return error_response(503, f"storage unavailable: {type(error).__name__}", {"Retry-After": "1"})
-    return Response(status_code=201 if new else 204)
-
-
-@router.delete(
-    "/{name:path}",
-    summary="Delete an article (tgnews)",
-    status_code=204,
-    responses={
-        204: {"description": "deleted"},
-        404: {"description": "no such article"},
-        400: {"description": "invalid name"},
-        503: {"description": "still loading; retry"},
-    },
-)
-async def delete_article(name: str, request: Request) -> Response:
-    state = state_of(request)
-    try:
-        _check_name(name)
-    except BadRequest as error:
-        return error_response(error.status, str(error))
-    if (busy := not_ready(state)) is not None:
-        return busy
-    try:
-        existed = await state.writer.submit("delete", name)
-    except Exception as error:
-        return error_response(503, f"storage unavailable: {type(error).__name__}", {"Retry-After": "1"})
-    if not existed:
-        return error_response(404, f"no article named {name}")
-    return Response(status_code=204)
 
 
 def parse_period(value: str | None, required: bool = True) -> int | None:
@@ -196,6 +138,156 @@ def parse_category(value: str | None, required: bool = True) -> str:
     return value
 
 
+async def read_limited(content_length: str | None, chunks: AsyncIterator[bytes], limit: int) -> bytes:
+    if content_length is not None:
+        if not _DIGITS.fullmatch(content_length.strip()):
+            raise BadRequest("invalid Content-Length")
+        if int(content_length) > limit:
+            raise BadRequest(f"body of {int(content_length)} bytes is over the {limit}-byte limit", 413)
+    parts, size = [], 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise BadRequest(f"body is over the {limit}-byte limit", 413)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+# -- the answers -------------------------------------------------------------------------------
+async def put_reply(
+    state: ServerState,
+    name: str,
+    cache_control: str | None,
+    content_length: str | None,
+    chunks: AsyncIterator[bytes],
+) -> Reply:
+    try:
+        check_name(name)
+        if (busy := busy_reply(state)) is not None:
+            return busy
+        max_age = parse_max_age(cache_control)
+        body = await read_limited(content_length, chunks, state.max_body_bytes)
+    except BadRequest as error:
+        return Reply.error(error.status, str(error))
+    try:
+        article = await state.reader.read(name, body, max_age)
+    except ReadError as error:
+        return Reply.error(400, f"not a readable article: {error.reason}")
+    try:
+        new = await state.writer.submit("put", article, body if state.keep_raw else None)
+    except Exception as error:
+        return Reply.error(503, f"storage unavailable: {type(error).__name__}", True)
+    return Reply(201 if new else 204)
+
+
+async def delete_reply(state: ServerState, name: str) -> Reply:
+    try:
+        check_name(name)
+    except BadRequest as error:
+        return Reply.error(error.status, str(error))
+    if (busy := busy_reply(state)) is not None:
+        return busy
+    try:
+        existed = await state.writer.submit("delete", name)
+    except Exception as error:
+        return Reply.error(503, f"storage unavailable: {type(error).__name__}", True)
+    if not existed:
+        return Reply.error(404, f"no article named {name}")
+    return Reply(204)
+
+
+async def threads_reply(state: ServerState, params: Mapping[str, str]) -> Reply:
+    try:
+        period = parse_period(params.get("period"))
+        lang = parse_lang(params.get("lang_code"))
+        category = parse_category(params.get("category"))
+    except BadRequest as error:
+        return Reply.error(error.status, str(error))
+    if (busy := busy_reply(state)) is not None:
+        return busy
+    index = state.index
+    snapshot = index.latest
+    if not index.is_current(snapshot):
+        snapshot = await run_in_threadpool(index.snapshot)
+    return Reply(200, threads_body(snapshot, period, lang, category), (), "application/json")
+
+
+def threads_body(snapshot: Snapshot, period: int, lang: str, category: str) -> bytes:
+    key = (period, lang, category)
+    cached = snapshot.responses.get(key)
+    if cached is not None:
+        return cached
+    selected, _ = snapshot.select(period, lang, category, 0, MAX_THREADS)
+    body = json.dumps(
+        {
+            "threads": [
+                {"title": t.title, "category": category_of(t), "articles": [a.name for a in t.articles]}
+                for t in selected
+            ]
+        },
+        ensure_ascii=False,
+    ).encode()
+    if len(snapshot.responses) > 256:
+        snapshot.responses.clear()
+    snapshot.responses[key] = body
+    return body
+
+
+# -- FastAPI routes (documented in the OpenAPI spec) ---------------------------------------------
+_PUT_DOC = {
+    "parameters": [
+        {
+            "name": "Cache-Control",
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string", "example": "max-age=86400"},
+            "description": "the article's time to live: it leaves the threads when now > published + max-age",
+        }
+    ],
+    "requestBody": {
+        "required": True,
+        "content": {"text/html": {"schema": {"type": "string"}}},
+        "description": "the article file (tgnews contest HTML)",
+    },
+}
+
+
+@router.put(
+    "/{name:path}",
+    summary="Index an article (tgnews)",
+    status_code=201,
+    responses={
+        201: {"description": "the article is new"},
+        204: {"description": "the article replaced one of the same name"},
+        400: {"description": "invalid name, max-age or body"},
+        413: {"description": "body over the size limit"},
+        503: {"description": "still loading; retry"},
+    },
+    openapi_extra=_PUT_DOC,
+)
+async def put_article(name: str, request: Request) -> Response:
+    headers = request.headers
+    reply = await put_reply(
+        state_of(request), name, headers.get("cache-control"), headers.get("content-length"), request.stream()
+    )
+    return reply.response()
+
+
+@router.delete(
+    "/{name:path}",
+    summary="Delete an article (tgnews)",
+    status_code=204,
+    responses={
+        204: {"description": "deleted"},
+        404: {"description": "no such article"},
+        400: {"description": "invalid name"},
+        503: {"description": "still loading; retry"},
+    },
+)
+async def delete_article(name: str, request: Request) -> Response:
+    return (await delete_reply(state_of(request), name)).response()
+
+
 @router.get(
     "/threads",
     summary="Top threads (tgnews)",
@@ -228,45 +320,75 @@ async def threads(
         None, description="any, society, economy, technology, sports, entertainment, science, other"
     ),
 ) -> Response:
-    state = state_of(request)
-    try:
-        seconds = parse_period(period)
-        lang = parse_lang(lang_code)
-        wanted = parse_category(category)
-    except BadRequest as error:
-        return error_response(error.status, str(error))
-    if (busy := not_ready(state)) is not None:
-        return busy
-    body = await _run(state, seconds, lang, wanted)
-    return Response(body, media_type="application/json")
+    params = {"period": period, "lang_code": lang_code, "category": category}
+    return (
+        await threads_reply(state_of(request), {k: v for k, v in params.items() if v is not None})
+    ).response()
 
 
-async def _run(state: ServerState, period: int, lang: str, category: str) -> bytes:
-    index = state.index
-    snapshot = index.latest
-    if not index.is_current(snapshot):
-        from starlette.concurrency import run_in_threadpool
+# -- the same answers without FastAPI's routing ------------------------------------------------
+class ContractFastPath:
+    """ASGI middleware: ``PUT/DELETE /<name>`` (no further "/") and ``GET /threads``.
 
-        snapshot = await run_in_threadpool(index.snapshot)
-    return threads_body(snapshot, period, lang, category)
+    Every other request goes to the wrapped app. Percent-escapes are decoded the way Starlette
+    decodes the path: the server has decoded it already ("%2F" is a "/", so such names go
+    to the wrapped app, whose route refuses them).
+    """
+
+    def __init__(self, app, state: ServerState):
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            method, path = scope["method"], scope["path"]
+            if method in ("PUT", "DELETE") and path.count("/") == 1 and path != "/":
+                await self._answer(scope, receive, send, method, path)
+                return
+            if method == "GET" and path == "/threads":
+                await self._answer(scope, receive, send, method, path)
+                return
+        await self.app(scope, receive, send)
+
+    async def _answer(self, scope, receive, send, method: str, path: str) -> None:
+        try:
+            if method == "GET":
+                query = scope.get("query_string", b"").decode("latin-1")
+                reply = await threads_reply(self.state, dict(parse_qsl(query, keep_blank_values=True)))
+            elif method == "DELETE":
+                reply = await delete_reply(self.state, path[1:])  # already percent-decoded
+            else:
+                headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+                reply = await put_reply(
+                    self.state,
+                    path[1:],
+                    headers.get("cache-control"),
+                    headers.get("content-length"),
+                    _body_chunks(receive),
+                )
+        except _Disconnected:
+            return
+        except Exception as error:
+            log.exception("unhandled error on %s %s", method, path)
+            reply = Reply.error(500, f"internal error: {type(error).__name__}")
+        headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers]
+        if reply.status != 204:
+            headers.append((b"content-length", str(len(reply.body)).encode()))
+            if reply.media_type:
+                headers.append((b"content-type", reply.media_type.encode()))
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+        await send({"type": "http.response.body", "body": reply.body if reply.status != 204 else b""})
 
 
-def threads_body(snapshot: Snapshot, period: int, lang: str, category: str) -> bytes:
-    key = (period, lang, category)
-    cached = snapshot.responses.get(key)
-    if cached is not None:
-        return cached
-    selected, _ = snapshot.select(period, lang, category, 0, MAX_THREADS)
-    body = json.dumps(
-        {
-            "threads": [
-                {"title": t.title, "category": category_of(t), "articles": [a.name for a in t.articles]}
-                for t in selected
-            ]
-        },
-        ensure_ascii=False,
-    ).encode()
-    if len(snapshot.responses) > 256:
-        snapshot.responses.clear()
-    snapshot.responses[key] = body
-    return body
+class _Disconnected(Exception):
+    pass
+
+
+async def _body_chunks(receive) -> AsyncIterator[bytes]:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return

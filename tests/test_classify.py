@@ -1,0 +1,368 @@
+"""News filter and categories: the shipped model, the rules, the features and the training code."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from newsthread.classify import NewsClassifier, rules
+from newsthread.classify.features import ArticleFeaturizer, normalise, words
+from newsthread.classify.model import default_model_path
+from newsthread.classify.train import fit, weak_labels
+from newsthread.model import CATEGORIES, Article
+
+
+def article(title: str, text: str = "", lang: str = "en", url: str = "", description: str = "") -> Article:
+    paragraphs = [p for p in text.split("\n") if p]
+    return Article(
+        name="t.html", title=title, url=url, description=description, paragraphs=paragraphs, lang=lang
+    )
+
+
+@pytest.fixture(scope="module")
+def model() -> NewsClassifier:
+    return NewsClassifier.load()
+
+
+# --- the shipped model on articles written for this test -------------------------------------------
+NEWS_EXAMPLES = [
+    (
+        "sports",
+        article(
+            "«Спартак» обыграл ЦСКА в московском дерби РПЛ",
+            "Московский «Спартак» победил ЦСКА со счетом 2:1 в матче 14-го тура Российской премьер-лиги.\n"
+            "Голы у хозяев забили нападающие команды во втором тайме, гости отыгрались с пенальти.\n"
+            "После этой победы «Спартак» поднялся на шестое место в турнирной таблице чемпионата.",
+            lang="ru",
+        ),
+    ),
+    (
+        "economy",
+        article(
+            "Bank of England holds interest rates at 0.75% as inflation slows",
+            "The Bank of England kept its main interest rate unchanged at 0.75% on Thursday, with two "
+            "members of the Monetary Policy Committee voting for a cut.\nThe central bank lowered its "
+            "growth forecasts and said inflation would fall below its 2% target. The pound fell against "
+            "the dollar after the decision, while bond yields declined.",
+        ),
+    ),
+    (
+        "technology",
+        article(
+            "Samsung unveils new foldable smartphone with 5G and a bigger battery",
+            "Samsung on Tuesday announced a new foldable smartphone that supports 5G networks.\nThe "
+            "Android phone has a 7.3-inch display, a faster processor, a triple camera and a larger "
+            "battery, and the company said it will go on sale in December.",
+        ),
+    ),
+    (
+        "entertainment",
+        article(
+            "Премьера нового фильма Никиты Михалкова прошла в Москве",
+            "В кинотеатре «Октябрь» состоялась премьера нового фильма режиссера Никиты Михалкова.\n"
+            "На красной дорожке появились актеры картины, звезды кино и эстрады. В прокат фильм "
+            "выйдет в декабре, сообщили продюсеры.",
+            lang="ru",
+        ),
+    ),
+    (
+        "society",
+        article(
+            "Former mayor sentenced to eight years in prison for bribery",
+            "A court on Friday sentenced the former mayor to eight years in prison after finding him "
+            "guilty of taking bribes from construction companies.\nProsecutors said the official "
+            "received more than $2 million. His lawyer said he would appeal the verdict.",
+        ),
+    ),
+    (
+        "society",
+        article(
+            "Суд приговорил бывшего главу района к шести годам колонии за взятку",
+            "Суд признал бывшего главу района виновным в получении взятки в особо крупном размере и "
+            "приговорил его к шести годам колонии строгого режима.\nПо данным следствия, чиновник "
+            "получил от предпринимателя 3 млн рублей. Защита намерена обжаловать приговор.",
+            lang="ru",
+        ),
+    ),
+    (
+        "sports",
+        article(
+            "Liverpool beat Manchester City 3-1 to go nine points clear",
+            "Liverpool beat Manchester City 3-1 at Anfield on Sunday to open a nine-point lead at the top "
+            "of the Premier League.\nFabinho, Mohamed Salah and Sadio Mane scored for the home side "
+            "before Bernardo Silva pulled one back for the champions.",
+        ),
+    ),
+]
+
+NOT_NEWS_EXAMPLES = [
+    article(
+        "Pumpkin soup recipe: how to make it in 30 minutes",
+        "You will need one small pumpkin, an onion, two cloves of garlic and a litre of stock.\nCut the "
+        "pumpkin into cubes, fry the onion, add the stock and simmer for 20 minutes, then blend.",
+    ),
+    article(
+        "Гороскоп на 2 ноября для всех знаков зодиака",
+        "Овнам звезды советуют не спешить с решениями. Тельцам день принесет приятные новости.\n"
+        "Близнецам стоит уделить внимание здоровью, а Ракам — близким.",
+        lang="ru",
+    ),
+    article(
+        "10 best gifts for your dad this Christmas",
+        "Looking for the perfect present? Here are our favourite picks, from gadgets to books.",
+    ),
+    article(
+        "Как правильно выбрать зимние шины: советы экспертов",
+        "Рассказываем, на что обратить внимание при покупке зимней резины для вашего автомобиля.",
+        lang="ru",
+    ),
+]
+
+
+@pytest.mark.parametrize(("expected", "example"), NEWS_EXAMPLES, ids=[e[1].title[:40] for e in NEWS_EXAMPLES])
+def test_shipped_model_labels_news(model, expected, example):
+    is_news, news_conf, category, cat_conf = model.predict(example)
+    assert is_news, f"{example.title!r} should be news (confidence {news_conf:.2f})"
+    assert category == expected, f"{example.title!r}: {category} ({cat_conf:.2f}), expected {expected}"
+    assert 0.0 <= news_conf <= 1.0 and 0.0 <= cat_conf <= 1.0
+
+
+@pytest.mark.parametrize("example", NOT_NEWS_EXAMPLES, ids=[e.title[:40] for e in NOT_NEWS_EXAMPLES])
+def test_shipped_model_drops_not_news(model, example):
+    is_news, news_conf, category, _ = model.predict(example)
+    assert not is_news, f"{example.title!r} should not be news (news confidence {news_conf:.2f})"
+    assert category in CATEGORIES
+
+
+def test_load_uses_the_file_inside_the_package(model):
+    path = default_model_path()
+    assert path.is_file() and path.parent.name == "models"
+    assert path.stat().st_size < 8_000_000  # a few MB at most
+    assert model.classes_ == CATEGORIES
+    assert model.coef_.shape == (len(CATEGORIES), model.n_features)
+    assert len(model.form_keys_) > 10_000 and np.all(np.diff(model.form_keys_.astype(np.int64)) > 0)
+    assert model.info_["articles"] > 10_000  # trained on the real corpus, not a toy
+
+
+def test_save_load_round_trip_gives_the_same_predictions(model, tmp_path):
+    examples = [e for _, e in NEWS_EXAMPLES] + NOT_NEWS_EXAMPLES
+    path = tmp_path / "copy.npz"
+    model.save(path, info={"note": "copy"})
+    copy = NewsClassifier.load(path)
+    assert copy.get_params() == model.get_params()
+    assert copy.info_ == {"note": "copy"}
+    assert np.allclose(copy.category_proba(examples), model.category_proba(examples), atol=1e-6)
+    assert [copy.predict(e) for e in examples] == [model.predict(e) for e in examples]
+
+
+def test_load_missing_file_raises(tmp_path):
+    with pytest.raises(FileNotFoundError, match="classify.train"):
+        NewsClassifier.load(tmp_path / "nope.npz")
+
+
+def test_annotate_sets_fields_and_respects_languages(model):
+    ru = NEWS_EXAMPLES[0][1]
+    en = NEWS_EXAMPLES[1][1]
+    german = article(
+        "Bundesbank senkt Prognose für das Wachstum", "Die Wirtschaft wächst langsamer.", lang="de"
+    )
+    undetected = article("???", "", lang="und")
+    recipe = NOT_NEWS_EXAMPLES[0]
+    batch = [ru, german, en, undetected, recipe]
+    model.annotate(batch)
+    assert (ru.is_news, ru.category) == (True, "sports")
+    assert (en.is_news, en.category) == (True, "economy")
+    for other in (german, undetected):
+        assert other.is_news is False and other.category == "" and other.news_confidence == 0.0
+    assert recipe.is_news is False and recipe.category in CATEGORIES
+    assert 0.5 < ru.news_confidence <= 1.0 and 0.0 < ru.category_confidence <= 1.0
+
+
+def test_annotate_matches_predict_whatever_the_batch(model):
+    examples = [e for _, e in NEWS_EXAMPLES] + NOT_NEWS_EXAMPLES
+    singles = [model.predict(e) for e in examples]
+    model.annotate(examples)
+    assert [(e.is_news, e.category) for e in examples] == [(s[0], s[2]) for s in singles]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        article("", "Some text without a title about the government and the parliament."),
+        article("Title without any text", ""),
+        article("", "", lang="ru"),
+        article("   ", "  \n  "),
+        article("2019", "12345 67890"),
+        article("Huge", "word " * 1_000_000),
+        article("Юникод 🙂 ½ ẞ ǅ", "Ж" * 20_000, lang="ru"),
+        article("x" * 5000, "", lang="en", url="not a url"),
+    ],
+    ids=["no-title", "no-text", "empty", "blank", "digits", "huge", "unicode", "long-title"],
+)
+def test_bad_input_does_not_crash(model, bad):
+    is_news, news_conf, category, cat_conf = model.predict(bad)
+    assert category in CATEGORIES
+    assert np.isfinite(news_conf) and np.isfinite(cat_conf)
+    model.annotate([bad])
+    assert bad.category in CATEGORIES
+
+
+def test_empty_article_is_not_news(model):
+    assert model.predict(article("", ""))[0] is False
+    model.annotate([])  # an empty batch is fine
+
+
+# --- rules ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("title", "reason"),
+    [
+        ("Chicken curry recipe for busy weeknights", "recipe"),
+        ("Гороскоп на неделю: что ждет Скорпионов", "horoscope"),
+        ("How to change your Gmail password", "how-to"),
+        ("7 ways to save money on groceries", "listicle"),
+        ("ТОП-5 бюджетных смартфонов осени", "listicle"),
+        ("«Громада»: смотреть онлайн 12 серию", "watch-online"),
+        ("Best Black Friday deals on headphones", "sale"),
+        ("Quiz: how well do you know the Premier League?", "quiz"),
+        ("Погода в Казани на выходные: дожди и ветер", "weather-forecast"),
+        ("Лукашенко встретился с Путиным в Сочи", ""),
+        ("Fed cuts interest rates for the third time this year", ""),
+        ("TikTok faces a national security review", ""),
+        ("США угрожают Египту санкциями за намерения купить Су-35", ""),
+    ],
+)
+def test_not_news_title_rules(title, reason):
+    assert rules.not_news_reason(title) == reason
+
+
+@pytest.mark.parametrize(
+    ("url", "category"),
+    [
+        ("https://www.example.com/sport/football/2019/11/01/some-match.html", "sports"),
+        ("https://www.example.ru/news/proisshestviya/123456/", "society"),
+        ("https://example.com/business/markets/stocks-fall-1234", "economy"),
+        ("https://example.co.uk/arts-entertainment/films/review-x", "entertainment"),
+        ("https://example.org/news-cars-auto/new-suv-123", "technology"),
+        ("https://sport.example.ua/news/12345", "sports"),
+        ("https://www.theverge.com/2019/11/1/123/some-phone", ""),  # sites are separate
+        ("https://www.example.com/2019/11/01/slug-with-sport-in-it", ""),  # the slug is not a section
+        ("", ""),
+    ],
+)
+def test_section_category(url, category):
+    assert rules.section_category(url) == category
+
+
+def test_site_rules():
+    assert rules.site_category("https://www.theverge.com/2019/11/1/123/some-phone") == "technology"
+    assert rules.site_category("https://m.sports.ru/football/1.html") == "sports"
+    assert rules.site_category("https://www.interfax.ru/world/1") == ""
+    assert rules.site_not_news("https://alles.d3.ru/halloween-1870071/")
+    assert rules.section_not_news("https://www.theguardian.com/commentisfree/2019/nov/01/polls")
+    assert not rules.section_not_news("https://www.theguardian.com/world/2019/nov/01/x")
+
+
+# --- features -----------------------------------------------------------------------------------
+def test_words_stem_and_shape_numbers():
+    assert words("Путин заявил") == ["путин", "заяв"]
+    assert words("Apple's iPhone sales rose 5.2% in 2019") == [
+        "appl",
+        "iphon",
+        "sale",
+        "rose",
+        "<pct>",
+        "<year>",
+    ]
+    assert normalise("2:1") == ["<score>"]
+    assert normalise("the") == []
+    assert words("I think you should") == ["<p1>", "think", "<p2>", "should"]
+
+
+def test_featurizer_rows_are_unit_length_and_deterministic():
+    featurizer = ArticleFeaturizer(n_features=2**12)
+    examples = [e for _, e in NEWS_EXAMPLES] + [article("", "")]
+    matrix = featurizer.transform(examples)
+    assert matrix.shape == (len(examples), 2**12)
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    assert np.allclose(norms[:-1], 1.0, atol=1e-5)
+    again = ArticleFeaturizer(n_features=2**12).transform(examples)
+    assert (matrix != again).nnz == 0  # murmur hashing: the same columns in any process
+    # title words also get their own namespace: a title-only change moves more columns than a body one
+    title_changed = featurizer.transform([article("Different words entirely", examples[1].text)])
+    assert (title_changed != matrix[1]).nnz > 0
+
+
+# --- training code on a small synthetic corpus ----------------------------------------------------
+TOPICS = {
+    "sports": ("match goal coach league striker", "sport/football"),
+    "economy": ("shares market bank inflation profit", "business/markets"),
+    "technology": ("smartphone app software chip android", "tech/gadgets"),
+    "society": ("parliament election court police minister", "politics"),
+    "entertainment": ("film actor album concert singer", "entertainment/music"),
+}
+
+
+def _synthetic(n_per_topic: int, seed: int) -> list[Article]:
+    rng = np.random.default_rng(seed)
+    articles = []
+    for topic, (vocabulary, section) in TOPICS.items():
+        pool = vocabulary.split() + "the new said year people report city week".split()
+        for i in range(n_per_topic):
+            title = " ".join(rng.choice(pool, 6))
+            text = " ".join(rng.choice(pool, 40))
+            url = f"https://site{i % 7}.example.com/{section}/{seed}-{i}.html"
+            articles.append(
+                Article(name=f"{topic}{i}.html", title=title, url=url, paragraphs=[text], lang="en")
+            )
+    articles.append(
+        Article(
+            name="r.html",
+            title="Easy pancake recipe",
+            url="https://x.example.com/a/b",
+            lang="en",
+            paragraphs=["Mix flour, eggs and milk."],
+        )
+    )
+    return articles
+
+
+def test_weak_labels_and_fit_on_a_synthetic_corpus(tmp_path):
+    train = _synthetic(40, seed=1)
+    categories, not_news = weak_labels(train)
+    assert categories[0] == "sports" and not_news[-1] and not not_news[0]
+    model = fit(
+        NewsClassifier(n_features=2**14), train, categories, not_news, navec=None, log=lambda *_: None
+    )
+    model.save(tmp_path / "m.npz")
+    model = NewsClassifier.load(tmp_path / "m.npz")
+    # the model reads text only: strip the URLs of unseen articles and it still knows the topics
+    test = _synthetic(10, seed=2)
+    for a in test:
+        a.url = ""
+    predicted = [model.predict(a)[2] for a in test[:-1]]
+    expected = list(itertools.chain.from_iterable([topic] * 10 for topic in TOPICS))
+    assert np.mean([p == e for p, e in zip(predicted, expected, strict=True)]) > 0.9
+
+
+# --- real articles ------------------------------------------------------------------------------
+@pytest.mark.shared
+def test_real_articles_run_through(shared_dir: Path, model):
+    from newsthread.ingest import read_paths
+    from newsthread.nlp.language import LanguageDetector
+
+    folder = shared_dir / "data" / "contest_html" / "20191108"
+    paths = sorted(folder.rglob("*.html"))[:400]
+    assert len(paths) == 400
+    result = read_paths(paths)
+    LanguageDetector().annotate(result.articles)
+    model.annotate(result.articles)
+    en_ru = [a for a in result.articles if a.lang in ("en", "ru")]
+    assert len(en_ru) > 100
+    assert all(a.category in CATEGORIES and isinstance(a.is_news, bool) for a in en_ru)
+    assert all(a.is_news is False and a.category == "" for a in result.articles if a.lang not in ("en", "ru"))
+    news_share = np.mean([a.is_news for a in en_ru])
+    assert 0.6 < news_share < 0.99  # most articles are news, some are not
+    assert len({a.category for a in en_ru if a.is_news}) >= 5
