@@ -60,15 +60,19 @@ def main() -> int:
         return 2
     paths = input_paths([args.data])
 
-    rates = []
+    rates, cpu_seconds = [], []
     for _ in range(args.runs):
+        cpu_before = _cpu_seconds()
         started = time.perf_counter()
         result = process_paths(paths, stages=("language", "classify"), workers=args.workers)
         contract_outputs(result.articles)
         rates.append(len(paths) / (time.perf_counter() - started))
+        cpu_seconds.append(_cpu_seconds() - cpu_before)
+    cpu = statistics.median(cpu_seconds)
     print(
         f"pipeline news+categories: {statistics.median(rates):,.0f} docs/s (median of {args.runs}; "
-        f"{len(paths)} files; runs {', '.join(f'{r:,.0f}' for r in rates)})"
+        f"{len(paths)} files; runs {', '.join(f'{r:,.0f}' for r in rates)}); "
+        f"{cpu:.1f} CPU s = {len(paths) / (cpu / 2):,.0f} docs/s on 2 idle cores"
     )
 
     wanted = [a for a in result.articles if a.lang in NEWS_LANGUAGES]

@@ -158,6 +158,18 @@ def test_save_load_round_trip_gives_the_same_predictions(model, tmp_path):
     assert [copy.predict(e) for e in examples] == [model.predict(e) for e in examples]
 
 
+def test_url_section_raises_the_named_category(model):
+    text = NEWS_EXAMPLES[1][1]
+    plain = model.category_proba([text])[0]
+    economy = model.classes_.index("economy")
+    sports = model.classes_.index("sports")
+    filed = article(text.title, text.text, url="https://example.com/sport/football/2019/rates.html")
+    moved = model.category_proba([filed])[0]
+    assert moved[sports] > plain[sports] and moved[economy] < plain[economy]
+    odds = (moved[sports] / moved[economy]) / (plain[sports] / plain[economy])
+    assert odds == pytest.approx(model.section_weight, rel=1e-3)
+
+
 def test_load_missing_file_raises(tmp_path):
     with pytest.raises(FileNotFoundError, match="classify.train"):
         NewsClassifier.load(tmp_path / "nope.npz")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from datetime import timedelta
 
@@ -124,15 +125,33 @@ def test_contract_put_get_delete(db_url, launch):
     client.close()
 
 
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                if entry.isdigit() and int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
 def test_kill_9_then_restart_keeps_every_acknowledged_write(db_url, launch):
-    server = launch(db_url)
+    server = launch(db_url, workers=1)  # with a worker process: it must not outlive the server
     server.wait_ready()
     client = server.client()
     assert put_all(client, DOCS) == [201] * len(DOCS)
     assert client.delete("2003.html") == 204
     assert client.put("1002.html", DOC["1002.html"].html(), 7 * DAY) == 204
     before = all_threads(client)
+    children = children_of(server.proc.pid)
+    assert children
     server.kill9()  # right after the last acknowledgement
+    deadline = time.monotonic() + 10
+    while [c for c in children if os.path.exists(f"/proc/{c}")]:
+        assert time.monotonic() < deadline, "worker processes outlived the killed server"
+        time.sleep(0.1)
 
     again = launch(db_url)
     again.wait_ready()

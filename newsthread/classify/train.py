@@ -45,12 +45,6 @@ CHUNK = 400
 SEEDS = (0, 1, 2)  # category weights are the mean of SGD runs with these seeds (less variance)
 HOLDOUT_FRACTION = 0.1
 
-# Model P(not news) at or above which an article is dropped (the rules drop others regardless).
-# Chosen on the dev gold (20191101/06-13, cats_dev.jsonl, 479 articles) with
-# `bench/quality_categories.py --sweep`: at 0.3 not-news F1 0.78 (rules alone 0.77) while category
-# accuracy loses 0.3 points; 0.15 gives F1 0.81 but costs 1.5 points of category accuracy.
-NEWS_THRESHOLD = 0.3
-
 
 def default_data_dir() -> Path:
     env = os.environ.get("NEWSTHREAD_DATA")
@@ -184,7 +178,7 @@ def embedding_matrix(
     for row, article in enumerate(articles):
         if article.lang != "ru":
             continue
-        forms = russian_forms(f"{article.title} {model._featurizer.lead_text(article)}")
+        forms = russian_forms(f"{article.title} {model.lead_text(article)}")
         ids = []
         for form in forms:
             found = form_ids.get(form)
@@ -342,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         train_idx, held_idx = np.where(~held)[0], np.where(held)[0]
         print(f"holdout check: fitting on {len(train_idx)}, testing on {len(held_idx)} ...", flush=True)
         probe = fit(
-            NewsClassifier(news_threshold=NEWS_THRESHOLD),
+            NewsClassifier(section_weight=1.0),  # text only: the holdout labels are the sections
             [articles[i] for i in train_idx],
             categories[train_idx],
             not_news[train_idx],
@@ -353,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
             probe, [articles[i] for i in held_idx], categories[held_idx], not_news[held_idx]
         )
     print("fitting the shipped model on all articles ...", flush=True)
-    model = fit(NewsClassifier(news_threshold=NEWS_THRESHOLD), articles, categories, not_news, navec)
+    model = fit(NewsClassifier(), articles, categories, not_news, navec)
     info["training_seconds"] = round(time.perf_counter() - started, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     model.save(args.out, info)

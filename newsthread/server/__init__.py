@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -28,14 +29,18 @@ def create_app(db_url: str | None = None, **options: Any) -> FastAPI:
 def serve(port: int, host: str = "127.0.0.1", db_url: str | None = None, **options: Any) -> None:
     """Run the server in this process until interrupted (HTTP/1.1 with keep-alive).
 
-    The port is listening at once; the stored index loads in the background (503 until ready).
+    The port is bound before anything heavy is imported, so it accepts connections within a
+    fraction of a second; they wait in the listen queue until the app answers them (503 while
+    the stored index loads in the background).
     `options` go to `create_app` (workers, max_body_bytes, recluster_interval, ...).
     """
+    sock = socket.create_server((host, port), backlog=2048, reuse_port=False)
+
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(db_url, **options)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -44,3 +49,4 @@ def serve(port: int, host: str = "127.0.0.1", db_url: str | None = None, **optio
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
         server_header=False,
     )
+    uvicorn.Server(config).run(sockets=[sock])

@@ -109,6 +109,17 @@ def warm_up() -> int:
     return os.getpid()
 
 
+def _exit_with_parent(parent: int) -> None:
+    """In a worker: exit when the server process is gone (kill -9 leaves no one to stop us)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 class ArticleReader:
     """Runs `read_article` off the event loop: in `workers` processes, or in threads when 0."""
 
@@ -119,7 +130,12 @@ class ArticleReader:
     def _new_executor(self) -> Executor:
         if self.workers == 0:
             return ThreadPoolExecutor(max_workers=2, thread_name_prefix="reader")
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_exit_with_parent,
+            initargs=(os.getpid(),),
+        )
 
     def warm_up(self) -> None:
         futures = [self._executor.submit(warm_up) for _ in range(max(1, self.workers) * 2)]

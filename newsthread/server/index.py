@@ -135,7 +135,7 @@ class ThreadIndex:
         self._expiry: list[tuple[float, int, str, Article]] = []  # (expires_at, tiebreak, name, article)
         self._tiebreak = itertools.count()
         self._now: float | None = None
-        self._clusterer = self._clusterer_factory()
+        self._clusterer: Any = None  # made on first use: importing the clusterer takes a while
         self._pending: deque[tuple[str, Any]] = deque()  # ("add", article) / ("remove", name)
         self._queued = 0  # work items ever queued; the clusterer reflects all but len(_pending)
         self._replay: list[tuple[str, Any]] | None = None  # queued while a rebuild runs
@@ -350,7 +350,7 @@ class ThreadIndex:
                 # without the lock, and must not see it empty while an add is half done.
                 op, target = self._pending[0]
                 start = time.perf_counter()
-                self._apply(self._clusterer, op, target)
+                self._apply(self._current_clusterer(), op, target)
                 if op == "add":
                     self._learn_add(time.perf_counter() - start)
                 self._state += 1
@@ -358,6 +358,11 @@ class ThreadIndex:
                 self.stats.online_ops += 1
                 if not self._pending:
                     self._cond.notify_all()
+
+    def _current_clusterer(self) -> Any:
+        if self._clusterer is None:
+            self._clusterer = self._clusterer_factory()
+        return self._clusterer
 
     def _rebuild_is_cheaper(self, backlog: int, live: int) -> bool:
         if backlog < MIN_BACKLOG_FOR_REBUILD:
@@ -461,7 +466,7 @@ class ThreadIndex:
                 current = self._snapshot
                 if current is not None and current.version == key:
                     return current
-                groups = [list(group) for group in self._clusterer.groups()] if self._live else []
+                groups = [list(group) for group in self._current_clusterer().groups()] if self._live else []
             threads = self._threads_of(groups)
             snapshot = build_snapshot(threads, key, key[1])
             snapshot.build_seconds = time.perf_counter() - start
