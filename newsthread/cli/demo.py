@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 import argparse
+import tempfile
 from collections import Counter
+from pathlib import Path
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from newsthread.cli.common import read_sources
-from newsthread.model import Thread
+from newsthread.cli.common import UserError, read_sources
+from newsthread.model import Article, Thread
 from newsthread.pipeline import build_threads, news_articles
 from newsthread.sample import sample_dir
 
 console = Console(highlight=False)
 
 
-def _story_panel(thread: Thread) -> Panel:
+def _most_telling(threads: list[Thread]) -> tuple[Thread, dict]:
+    """Among the top threads, the first whose sources disagree (the demo's best showcase)."""
     from newsthread.story import explain
 
-    story = explain(thread)
+    stories = [(thread, explain(thread)) for thread in threads[:8] if len(thread) > 1] or [
+        (threads[0], explain(threads[0]))
+    ]
+    return next(((t, s) for t, s in stories if s.get("disagreements")), stories[0])
+
+
+def _story_panel(thread: Thread, story: dict) -> Panel:
     lines = [f"[bold]{thread.title}[/]", ""]
     original = story.get("original") or {}
     if original:
@@ -63,9 +72,25 @@ def run_demo(args: argparse.Namespace) -> int:
         table.add_row(str(rank), thread.lang, thread.category, str(len(thread.sources)), thread.title)
     console.print(table)
     if threads:
-        console.print(_story_panel(threads[0]))
+        console.print(_story_panel(*_most_telling(threads)))
     if not args.no_serve:
-        from newsthread.server import serve_sample
-
-        serve_sample(source, port=args.port)
+        serve_articles(articles, port=args.port)
     return 0
+
+
+def serve_articles(articles: list[Article], port: int, host: str = "127.0.0.1") -> None:
+    """Store the annotated articles in a fresh SQLite file and serve it until Ctrl-C."""
+    from newsthread.server import serve
+    from newsthread.store import open_store
+
+    db_path = Path(tempfile.mkdtemp(prefix="newsthread-demo-")) / "demo.db"
+    with open_store(str(db_path)) as store:
+        store.put_many((article, None) for article in articles)
+    console.print(
+        f"\n[bold green]Open http://{host}:{port}/[/] to read the sample "
+        f"(http://{host}:{port}/?lang=ru in Russian; JSON API at /api/threads, docs at /docs). Ctrl-C stops."
+    )
+    try:
+        serve(port, host=host, db_url=str(db_path))
+    except OSError as error:
+        raise UserError(f"cannot serve on {host}:{port} ({error.strerror}); try --port another") from None
