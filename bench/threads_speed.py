@@ -57,13 +57,16 @@ def run_cli(command: str, source: Path, n_files: int) -> None:
     report = done.stderr
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", report)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", report)
+    cpu = sum(float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", report))
     if done.returncode != 0 or not wall or not rss:
         print(f"  tgnews {command}: FAILED (exit {done.returncode}) {report[-500:]}")
         return
     seconds = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
     print(
         f"  tgnews {command:<7} {seconds:7.1f} s  {n_files / seconds:7.0f} files/s  "
-        f"peak RSS {int(rss.group(1)) / 1024:6.0f} MB (largest process)  output {size / 1e6:.1f} MB"
+        f"peak RSS {int(rss.group(1)) / 1024:6.0f} MB (largest process)  output {size / 1e6:.1f} MB\n"
+        f"  {'':<14} CPU {cpu:7.1f} s (all processes) = {n_files / cpu:5.0f} files per CPU-second, "
+        f"{2 * n_files / cpu:5.0f} files/s on 2 idle cores"
     )
 
 
@@ -81,18 +84,24 @@ def in_process(source: Path, workers: int) -> list:
             article.is_news = True
         news = news_articles(result.articles)
     read = time.perf_counter() - start
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     groups = cluster_batch(news)
-    cluster = time.perf_counter() - start
-    start = time.perf_counter()
+    cluster, cluster_cpu = time.perf_counter() - start, time.process_time() - cpu
+    start, cpu = time.perf_counter(), time.process_time()
     threads = rank_threads(make_threads(groups, shipped_authority()))
-    rank = time.perf_counter() - start
+    rank, rank_cpu = time.perf_counter() - start, time.process_time() - cpu
     print(
         f"  read+annotate ({workers} workers) {read:6.1f} s ({len(paths) / read:6.0f} files/s); "
         f"{len(news)} en/ru news"
     )
-    print(f"  cluster_batch     {cluster:6.2f} s ({len(news) / cluster:7.0f} docs/s, {len(groups)} groups)")
-    print(f"  make+rank threads {rank:6.2f} s ({len(news) / rank:7.0f} docs/s, {len(threads)} threads)")
+    print(
+        f"  cluster_batch     {cluster:6.2f} s ({len(news) / cluster:7.0f} docs/s; CPU {cluster_cpu:.2f} s = "
+        f"{len(news) / cluster_cpu:6.0f} docs per CPU-second; {len(groups)} groups)"
+    )
+    print(
+        f"  make+rank threads {rank:6.2f} s ({len(news) / rank:7.0f} docs/s; CPU {rank_cpu:.2f} s = "
+        f"{len(news) / rank_cpu:6.0f} docs per CPU-second; {len(threads)} threads)"
+    )
     print(f"  this process peak RSS so far {peak_rss_mb():.0f} MB")
     return news
 
@@ -101,15 +110,17 @@ def online(news: list) -> None:
     clusterer = OnlineClusterer()
     ordered = time_order(news)
     latencies = np.empty(len(ordered))
+    cpu = time.process_time()
     for k, article in enumerate(ordered):
         start = time.perf_counter()
         clusterer.add(article)
         latencies[k] = time.perf_counter() - start
+    cpu_ms = (time.process_time() - cpu) / len(ordered) * 1000
     ms = latencies * 1000
     tail = ms[-5000:]
     print(
         f"  add: {len(ms)} articles; p50 {np.percentile(ms, 50):.2f} ms, p90 {np.percentile(ms, 90):.2f}, "
-        f"p99 {np.percentile(ms, 99):.2f}, max {ms.max():.0f}"
+        f"p99 {np.percentile(ms, 99):.2f}, max {ms.max():.0f}; mean CPU {cpu_ms:.2f} ms per add"
     )
     print(
         f"  add with ≥{len(ms) - 5000} indexed (last 5,000): p50 {np.percentile(tail, 50):.2f} ms, "
@@ -144,7 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-all", action="store_true", help="only the 9.9k slice")
     parser.add_argument("--skip-online", action="store_true")
     args = parser.parse_args(argv)
-    print(f"cores: {os.cpu_count()}")
+    print(
+        f"cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} (other work on the machine slows wall times)"
+    )
     slice_dir = args.shared / "data" / "contest_html" / "20191101"
     n_slice = sum(1 for _ in slice_dir.rglob("*.html"))
     print(f"\n## Dev slice {slice_dir} ({n_slice} files)")

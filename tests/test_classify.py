@@ -222,32 +222,62 @@ def test_bad_input_does_not_crash(model, bad):
     assert bad.category in CATEGORIES
 
 
+def test_large_batches_are_scored_in_chunks_with_the_same_result(model, monkeypatch):
+    import newsthread.classify.model as model_module
+
+    examples = [e for _, e in NEWS_EXAMPLES] + NOT_NEWS_EXAMPLES
+    whole = model.predict_batch(examples)
+    monkeypatch.setattr(model_module, "BATCH", 3)
+    assert model.predict_batch(examples) == whole
+
+
 def test_empty_article_is_not_news(model):
     assert model.predict(article("", ""))[0] is False
     model.annotate([])  # an empty batch is fine
 
 
 # --- rules ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("title", "reason"),
-    [
-        ("Chicken curry recipe for busy weeknights", "recipe"),
-        ("Гороскоп на неделю: что ждет Скорпионов", "horoscope"),
-        ("How to change your Gmail password", "how-to"),
-        ("7 ways to save money on groceries", "listicle"),
-        ("ТОП-5 бюджетных смартфонов осени", "listicle"),
-        ("«Громада»: смотреть онлайн 12 серию", "watch-online"),
-        ("Best Black Friday deals on headphones", "sale"),
-        ("Quiz: how well do you know the Premier League?", "quiz"),
-        ("Погода в Казани на выходные: дожди и ветер", "weather-forecast"),
-        ("Лукашенко встретился с Путиным в Сочи", ""),
-        ("Fed cuts interest rates for the third time this year", ""),
-        ("TikTok faces a national security review", ""),
-        ("США угрожают Египту санкциями за намерения купить Су-35", ""),
-    ],
-)
+RULE_TITLES = [
+    ("Chicken curry recipe for busy weeknights", "recipe"),
+    ("Гороскоп на неделю: что ждет Скорпионов", "horoscope"),
+    ("How to change your Gmail password", "how-to"),
+    ("7 ways to save money on groceries", "listicle"),
+    ("ТОП-5 бюджетных смартфонов осени", "listicle"),
+    ("«Громада»: смотреть онлайн 12 серию", "watch-online"),
+    ("Best Black Friday deals on headphones", "sale"),
+    ("Quiz: how well do you know the Premier League?", "quiz"),
+    ("Погода в Казани на выходные: дожди и ветер", "weather-forecast"),
+    ("Лукашенко встретился с Путиным в Сочи", ""),
+    ("Fed cuts interest rates for the third time this year", ""),
+    ("TikTok faces a national security review", ""),
+    ("США угрожают Египту санкциями за намерения купить Су-35", ""),
+]
+
+
+@pytest.mark.parametrize(("title", "reason"), RULE_TITLES)
 def test_not_news_title_rules(title, reason):
     assert rules.not_news_reason(title) == reason
+
+
+def test_rule_pre_checks_never_hide_a_match():
+    """rules.not_news_reason skips a pattern when none of its substrings occurs: that must never
+    change the answer of the plain case-insensitive patterns."""
+    titles = (
+        [t for t, _ in RULE_TITLES]
+        + [e.title for e in NOT_NEWS_EXAMPLES]
+        + [e.title for _, e in NEWS_EXAMPLES]
+    )
+    titles += [
+        "Weather: storms ahead",
+        "IN PICTURES: a week in Paris – in pictures",
+        "Lotto results: winning numbers",
+        "Врач советует есть гранат",
+        "Podcast: the week in tech",
+        "Samsung vs Apple: specs comparison",
+    ]
+    for title in titles + [t.upper() for t in titles]:
+        plain = next((reason for reason, pattern in rules._NOT_NEWS_TITLE if pattern.search(title)), "")
+        assert rules.not_news_reason(title) == plain, title
 
 
 @pytest.mark.parametrize(

@@ -120,7 +120,7 @@ class _TokenCache:
     Misses go through a second cache keyed by the token without its punctuation, so "said," and
     "said" are stemmed once (bounded caches; every process fills its own)."""
 
-    def __init__(self, limit: int = 500_000):
+    def __init__(self, limit: int = 200_000):
         self.limit = limit
         self.ids: dict[str, tuple[int, ...]] = {}
         self.forms: dict[str, tuple[int, ...]] = {}

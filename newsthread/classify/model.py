@@ -24,6 +24,7 @@ from newsthread.classify.features import ArticleFeaturizer, FeatureRows
 from newsthread.model import CATEGORIES, NEWS_LANGUAGES, Article
 
 MODEL_FILE = "classifier.npz"
+BATCH = 2000  # articles scored at once
 
 # Model P(not news) at or above which an article is dropped (the rules of rules.py drop others
 # whatever the model says). Chosen on the dev gold (20191101/06-13, cats_dev.jsonl, 479 articles)
@@ -147,6 +148,10 @@ class NewsClassifier:
     def predict_batch(self, articles: Sequence[Article]) -> list[tuple[bool, float, str, float]]:
         """(is_news, news_confidence, category, category_confidence) for each article; every
         article is classified as if it were en/ru (use `annotate` to respect languages)."""
+        if len(articles) > BATCH:  # bounded temporary memory for any batch size
+            return [
+                r for i in range(0, len(articles), BATCH) for r in self.predict_batch(articles[i : i + BATCH])
+            ]
         if not articles:
             return []
         logits, news_logits = self._scores(articles)

@@ -96,7 +96,7 @@ _KIND_PATTERNS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
             "preview",
             re.compile(
                 r"\b(?:could|may|might|would|expected to|set to|poised to|likely to|to announce|"
-                r"looms?|ahead of|preview|will)\b",
+                r"looms?|ahead of|preview)\b",
                 re.I,
             ),
         ),

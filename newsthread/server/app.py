@@ -310,6 +310,7 @@ class ServerState:
         self.started_at = time.time()
         self.ready_seconds: float | None = None
         self.load_seconds: float | None = None
+        self.first_snapshot: tuple[float, float] | None = None  # (wall s, CPU s)
         self._cursor = 0
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -345,7 +346,13 @@ class ServerState:
             self._spawn(self._follow_loop, "follower")
         self.ready_seconds = time.time() - self.started_at
         self.ready, self.status, self.error = True, "ready", None
-        log.info("ready: %d articles loaded in %.1f s", len(self.index), self.ready_seconds)
+        log.info(
+            "ready after %.1f s: %d articles; load phases (wall s, CPU s) %s, first threads %s",
+            self.ready_seconds,
+            len(self.index),
+            self.index.stats.load_phases,
+            self.first_snapshot,
+        )
 
     def _load_once(self) -> None:
         self.status = "opening store"
@@ -365,7 +372,8 @@ class ServerState:
                 self._cursor = self.store.cursor()
                 self.index.load(self.store.iter_articles(with_text=False))
                 self.status = "building threads"
-                self.index.snapshot()
+                first = self.index.snapshot()
+                self.first_snapshot = (round(first.build_seconds, 3), round(first.build_cpu_seconds, 3))
             finally:
                 gc.freeze()
                 gc.enable()
@@ -438,6 +446,9 @@ class ServerState:
             "ready_seconds": self.ready_seconds,
             "load_seconds": self.load_seconds,
             "snapshot_build_seconds": snapshot.build_seconds if snapshot else None,
+            "snapshot_build_cpu_seconds": snapshot.build_cpu_seconds if snapshot else None,
+            "load_phases": stats.load_phases,
+            "first_snapshot": self.first_snapshot,
             "snapshots": stats.snapshots,
             "reclusters": stats.reclusters,
             "backlog_rebuilds": stats.backlog_rebuilds,

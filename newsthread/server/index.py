@@ -73,6 +73,7 @@ class Snapshot:
     by_id: dict[str, Thread]
     thread_of: dict[str, Thread]  # article name → its thread
     build_seconds: float = 0.0
+    build_cpu_seconds: float = 0.0
     responses: dict[Any, bytes] = field(default_factory=dict)  # serialised answers, by query
 
     @property
@@ -115,7 +116,21 @@ class IndexStats:
     reclusters: int = 0  # periodic (or explicit) rebuilds
     backlog_rebuilds: int = 0  # rebuilds chosen because the backlog was long
     last_recluster_seconds: float = 0.0
+    load_phases: dict[str, tuple[float, float]] = field(default_factory=dict)  # (wall s, CPU s)
     errors: list[str] = field(default_factory=list)
+
+
+class _PhaseClock:
+    """Wall and CPU seconds (of this thread) per phase."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, tuple[float, float]] = {}
+        self._wall, self._cpu = time.perf_counter(), time.thread_time()
+
+    def lap(self, name: str) -> None:
+        wall, cpu = time.perf_counter(), time.thread_time()
+        self.phases[name] = (round(wall - self._wall, 3), round(cpu - self._cpu, 3))
+        self._wall, self._cpu = wall, cpu
 
 
 class ThreadIndex:
@@ -231,9 +246,11 @@ class ThreadIndex:
     # -- writes ------------------------------------------------------------------------------
     def load(self, articles: Iterable[Article]) -> int:
         """Bulk load (start-up): replaces the contents; live news is grouped by the batch pass."""
+        clock = _PhaseClock()
         loaded = {a.name: light(a) for a in articles}
         times = [a.timestamp for a in loaded.values() if a.published is not None]
         now = max(times) if times else None
+        clock.lap("read")
         with self.lock:
             self.articles = loaded
             self._now = now
@@ -241,11 +258,16 @@ class ThreadIndex:
             self._expiry = []
             live = [a for a in loaded.values() if is_threadable(a) and self._is_live(a)]
             for article in live:
-                self._mark_live(article)
+                self._live.add(article.name)
+                if article.max_age is not None:
+                    expires = article.timestamp + article.max_age
+                    heapq.heappush(self._expiry, (expires, next(self._tiebreak), article.name, article))
         clusterer = self._clusterer_factory()
         start = time.perf_counter()
         bulk_load(clusterer, live)
         self._learn_rebuild(time.perf_counter() - start, len(live))
+        clock.lap("cluster")
+        self.stats.load_phases = clock.phases
         with self.lock:
             self._clusterer = clusterer
             self._state += 1
@@ -467,9 +489,11 @@ class ThreadIndex:
                 if current is not None and current.version == key:
                     return current
                 groups = [list(group) for group in self._current_clusterer().groups()] if self._live else []
+            cpu = time.thread_time()
             threads = self._threads_of(groups)
             snapshot = build_snapshot(threads, key, key[1])
             snapshot.build_seconds = time.perf_counter() - start
+            snapshot.build_cpu_seconds = time.thread_time() - cpu
             self._snapshot = snapshot
             self.stats.snapshots += 1
             return snapshot
