@@ -23,6 +23,9 @@
 6. Store: bytes per stored article and index sizes in SQLite and, when PostgreSQL binaries are
    installed, in a private PostgreSQL server (scripts/pg_test_server.sh).
 7. Online: `OnlineClusterer.add` latency over all the news in time order, and `recluster()`.
+
+The bench imports a snapshot of newsthread/ copied at start (workers too, via sys.path and
+PYTHONPATH), so that edits made to the tree while it runs cannot change its results midway.
 """
 
 from __future__ import annotations
@@ -45,7 +48,26 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+
+
+def _snapshot_code() -> Path:
+    """A private copy of the newsthread package (code + models) that this process and its Dask
+    workers import: other developers edit the tree while the bench runs, and a worker started
+    later would otherwise import newer code than the client and break the identity check."""
+    import atexit
+    import shutil
+
+    snapshot = Path(tempfile.mkdtemp(prefix="newsthread-scale-code-"))
+    shutil.copytree(
+        ROOT / "newsthread", snapshot / "newsthread", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    atexit.register(shutil.rmtree, snapshot, True)
+    return snapshot
+
+
+CODE = _snapshot_code() if __name__ == "__main__" else ROOT
+sys.path.insert(0, str(CODE))
+os.environ["PYTHONPATH"] = os.pathsep.join([str(CODE), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
 
 from newsthread.distributed import build_threads_dask, connect, process_paths_dask  # noqa: E402
 from newsthread.model import Article, Thread  # noqa: E402
@@ -76,7 +98,7 @@ def _warm() -> int:
     pipeline._language_detector()
     pipeline._classifier()
     pipeline._term_analyzer()
-    return os.getpid()
+    return os.getpid(), pipeline.__file__
 
 
 def _hwm_kib(pid: int) -> int:
@@ -131,7 +153,11 @@ def dask_run(paths: list[Path], workers: int) -> dict[str, Any]:
     started = time.perf_counter()
     with connect(None, workers) as client:
         client.wait_for_workers(workers)
-        pids = list(client.run(_warm).values())
+        warmed = list(client.run(_warm).values())
+        pids = [pid for pid, _ in warmed]
+        imported = {Path(file).resolve().parents[1] for _, file in warmed}
+        if imported != {CODE.resolve()}:
+            raise RuntimeError(f"workers import newsthread from {imported}, not from the snapshot {CODE}")
         startup = time.perf_counter() - started
         meter = CpuMeter(pids)
         driver_cpu = time.process_time()
@@ -358,6 +384,7 @@ def main() -> int:
     parser.add_argument("--no-online", action="store_true")
     parser.add_argument("--limit", type=int, default=0, help="only the first N files (a quick try)")
     parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
+    parser.add_argument("--save-news", type=Path, default=None, help="pickle the last run's news here")
     args = parser.parse_args()
 
     report: dict[str, Any] = {"cpus": os.cpu_count()}
@@ -372,16 +399,18 @@ def main() -> int:
             order = args.workers if repeat % 2 == 0 else list(reversed(args.workers))
             for workers in order:
                 run = dask_run(paths, workers)
+                started = time.process_time()
+                single = build_threads(run["_news"])  # this run's articles, threaded in this process
+                single_cpu = time.process_time() - started
                 if not reference:
-                    started = time.process_time()
-                    single = build_threads(run["_news"])
                     reference = {
                         "articles": articles_digest(run["_result"].articles),
                         "errors": [str(e) for e in run["_result"].errors],
                         "threads": thread_rows(single),
-                        "single_cluster_cpu_s": time.process_time() - started,
                     }
-                    report["single_process_build_threads_cpu_s"] = reference["single_cluster_cpu_s"]
+                    report["single_process_build_threads_cpu_s"] = single_cpu
+                run["single_build_threads_cpu_s"] = single_cpu
+                run["threads_equal_single_process"] = thread_rows(run["_threads"]) == thread_rows(single)
                 run["identical_articles"] = (
                     articles_digest(run["_result"].articles) == reference["articles"]
                     and [str(e) for e in run["_result"].errors] == reference["errors"]
@@ -397,10 +426,15 @@ def main() -> int:
                     f"(read {run['read_s']:.0f} s, threads {run['threads_s']:.1f} s, start {run['startup_s']:.1f} s), "
                     f"worker peak RSS {', '.join(f'{m:.0f}' for m in run['worker_peak_rss_mb'])} MB, "
                     f"cores used {run['cores_used']:.2f}, driver CPU {run['driver_cpu_s']:.0f} s, load {run['load_avg']:.1f}, "
-                    f"identical articles {run['identical_articles']} threads {run['identical_threads']}",
+                    f"threads == single-process {run['threads_equal_single_process']}, same as run 1: "
+                    f"articles {run['identical_articles']} threads {run['identical_threads']}",
                     flush=True,
                 )
         news = last.pop("_news")
+        if args.save_news:
+            import pickle
+
+            args.save_news.write_bytes(pickle.dumps(news, protocol=pickle.HIGHEST_PROTOCOL))
         report["runs"] = [{k: v for k, v in r.items() if not k.startswith("_")} for r in runs]
         summary = {}
         for workers in args.workers:
@@ -414,7 +448,10 @@ def main() -> int:
                 "runs": len(mine),
             }
         report["summary"] = summary
-        report["all_identical"] = all(r["identical_articles"] and r["identical_threads"] for r in runs)
+        report["all_identical"] = all(
+            r["identical_articles"] and r["identical_threads"] and r["threads_equal_single_process"]
+            for r in runs
+        )
         if 1 in summary and 2 in summary:
             report["speedup_2_vs_1"] = summary[2]["docs_per_s_median"] / summary[1]["docs_per_s_median"]
             # per CPU second of the workers: what the ratio would be on 2 otherwise idle cores
