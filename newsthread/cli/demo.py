@@ -54,8 +54,7 @@ def run_demo(args: argparse.Namespace) -> int:
     news = news_articles(articles)
     languages = Counter(a.lang for a in articles)
     console.print(
-        f"read {len(articles)} articles: "
-        + ", ".join(f"{code} {n}" for code, n in languages.most_common())
+        f"read {len(articles)} articles: " + ", ".join(f"{code} {n}" for code, n in languages.most_common())
     )
     en_ru = [a for a in articles if a.lang in ("en", "ru")]
     console.print(f"news filter kept {len(news)} of {len(en_ru)} English/Russian articles; dropped:")

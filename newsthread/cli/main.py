@@ -24,7 +24,9 @@ from newsthread.pipeline import build_threads, news_articles
 stdout = Console(highlight=False)
 
 
-def _add_batch_args(sub: argparse.ArgumentParser, formats_: tuple[str, ...] = ("text", "json", "tgnews")) -> None:
+def _add_batch_args(
+    sub: argparse.ArgumentParser, formats_: tuple[str, ...] = ("text", "json", "tgnews")
+) -> None:
     sub.add_argument("sources", nargs="+", help="files or directories of articles")
     sub.add_argument("--format", choices=formats_, default="text", help="output format (default: text)")
     sub.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
@@ -48,7 +50,9 @@ def print_threads_table(threads: list[Thread], limit: int, title: str) -> None:
     table.add_column("title", overflow="fold")
     table.add_column("when (UTC)")
     for rank, thread in enumerate(threads[:limit], 1):
-        table.add_row(str(rank), thread.lang, thread.category, str(len(thread.sources)), thread.title, _when(thread))
+        table.add_row(
+            str(rank), thread.lang, thread.category, str(len(thread.sources)), thread.title, _when(thread)
+        )
     stdout.print(table)
     if len(threads) > limit:
         stdout.print(f"… {len(threads) - limit} more threads (--limit to show more)")
@@ -94,8 +98,18 @@ def cmd_categories(args: argparse.Namespace) -> int:
         print_json(formats.categories_json(news))
         return 0
     if args.format == "json":
-        print_json([{"name": a.name, "lang": a.lang, "category": a.category,
-                     "confidence": round(a.category_confidence, 4), "title": a.title} for a in news])
+        print_json(
+            [
+                {
+                    "name": a.name,
+                    "lang": a.lang,
+                    "category": a.category,
+                    "confidence": round(a.category_confidence, 4),
+                    "title": a.title,
+                }
+                for a in news
+            ]
+        )
         return 0
     counts = formats.category_counts(news)
     table = Table(title=f"Categories of {len(news)} news articles")
@@ -124,7 +138,9 @@ def thread_summary(thread: Thread) -> dict:
         "first_published": thread.first_published.isoformat() if thread.first_published else None,
         "last_published": thread.last_published.isoformat() if thread.last_published else None,
         "sources": thread.sources,
-        "articles": [{"name": a.name, "title": a.title, "site": a.site, "url": a.url} for a in thread.articles],
+        "articles": [
+            {"name": a.name, "title": a.title, "site": a.site, "url": a.url} for a in thread.articles
+        ],
     }
 
 
@@ -136,8 +152,11 @@ def cmd_threads(args: argparse.Namespace) -> int:
         print_json([thread_summary(t) for t in threads])
     else:
         multi = [t for t in threads if len(t) > 1]
-        print_threads_table(multi or threads, args.limit,
-                            f"{len(threads)} threads ({len(multi)} with several articles), by importance")
+        print_threads_table(
+            multi or threads,
+            args.limit,
+            f"{len(threads)} threads ({len(multi)} with several articles), by importance",
+        )
     return 0
 
 
@@ -188,7 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {}
 
-    def add(name: str, handler: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+    def add(
+        name: str, handler: Callable[[argparse.Namespace], int], help_text: str
+    ) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(handler=handler)
         handlers[name] = handler
@@ -196,7 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = add("demo", cmd_demo, "run the whole pipeline on the bundled sample and serve it")
     demo.add_argument("--port", type=int, default=8000, help="port of the demo web page (default 8000)")
-    demo.add_argument("--no-serve", action="store_true", help="print the summary only, do not start the server")
+    demo.add_argument(
+        "--no-serve", action="store_true", help="print the summary only, do not start the server"
+    )
     _add_batch_args(add("languages", cmd_languages, "detect the language of each article"))
     _add_batch_args(add("news", cmd_news, "keep English and Russian news (drop non-news)"))
     _add_batch_args(add("categories", cmd_categories, "file each news article under one of 7 categories"))
