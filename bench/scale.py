@@ -31,11 +31,14 @@ PYTHONPATH), so that edits made to the tree while it runs cannot change its resu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import hashlib
 import json
 import os
 import random
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -55,7 +58,6 @@ def _snapshot_code() -> Path:
     workers import: other developers edit the tree while the bench runs, and a worker started
     later would otherwise import newer code than the client and break the identity check."""
     import atexit
-    import shutil
 
     snapshot = Path(tempfile.mkdtemp(prefix="newsthread-scale-code-"))
     shutil.copytree(
@@ -149,9 +151,84 @@ def extract(shared: Path, into: Path) -> tuple[list[Path], float]:
 
 
 # --- 2. one Dask run ----------------------------------------------------------------------------------
-def dask_run(paths: list[Path], workers: int) -> dict[str, Any]:
+@contextlib.contextmanager
+def service_cluster(workers: int):
+    """A scheduler and `workers` single-threaded workers started as separate services
+    (`dask scheduler`, `dask worker`), each in its own session. Linux gives CPU time fairly to
+    sessions (autogroups, /proc/sys/kernel/sched_autogroup_enabled), not to processes: on a
+    shared machine the workers of one LocalCluster share the one session's slice, whatever
+    their number. Yields the scheduler address."""
+    dask = str(Path(sys.executable).with_name("dask"))
+    folder = Path(tempfile.mkdtemp(prefix="newsthread-scale-dask-"))
+    scheduler_file = folder / "scheduler.json"
+    common = {
+        "start_new_session": True,
+        "stdout": subprocess.DEVNULL,
+        "stderr": subprocess.DEVNULL,
+        "cwd": folder,
+    }
+    procs = [
+        subprocess.Popen(
+            [
+                dask,
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--dashboard-address",
+                ":0",
+                "--scheduler-file",
+                str(scheduler_file),
+            ],
+            **common,
+        )
+    ]
+    try:
+        for _ in range(600):
+            if scheduler_file.exists() and scheduler_file.stat().st_size:
+                break
+            time.sleep(0.1)
+        address = json.loads(scheduler_file.read_text())["address"]
+        for _ in range(workers):
+            procs.append(
+                subprocess.Popen(
+                    [
+                        dask,
+                        "worker",
+                        address,
+                        "--nthreads",
+                        "1",
+                        "--nworkers",
+                        "1",
+                        "--no-dashboard",
+                        "--local-directory",
+                        str(folder),
+                    ],
+                    **common,
+                )
+            )
+        yield address
+    finally:
+        for proc in reversed(procs):  # only the processes started here, by their own group
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def dask_run(paths: list[Path], workers: int, separate_sessions: bool = False) -> dict[str, Any]:
     started = time.perf_counter()
-    with connect(None, workers) as client:
+    with contextlib.ExitStack() as stack:
+        if separate_sessions:
+            client = stack.enter_context(connect(stack.enter_context(service_cluster(workers))))
+        else:
+            client = stack.enter_context(connect(None, workers))
         client.wait_for_workers(workers)
         warmed = list(client.run(_warm).values())
         pids = [pid for pid, _ in warmed]
@@ -384,10 +461,15 @@ def main() -> int:
     parser.add_argument("--no-online", action="store_true")
     parser.add_argument("--limit", type=int, default=0, help="only the first N files (a quick try)")
     parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
+    parser.add_argument(
+        "--separate-sessions",
+        action="store_true",
+        help="scheduler and workers as separate `dask` services, each in its own session (see service_cluster)",
+    )
     parser.add_argument("--save-news", type=Path, default=None, help="pickle the last run's news here")
     args = parser.parse_args()
 
-    report: dict[str, Any] = {"cpus": os.cpu_count()}
+    report: dict[str, Any] = {"cpus": os.cpu_count(), "separate_sessions": args.separate_sessions}
     with tempfile.TemporaryDirectory(prefix="newsthread-scale-") as tmp:
         paths, seconds = extract(args.shared, Path(tmp))
         if args.limit:
@@ -398,7 +480,7 @@ def main() -> int:
         for repeat in range(args.repeats):
             order = args.workers if repeat % 2 == 0 else list(reversed(args.workers))
             for workers in order:
-                run = dask_run(paths, workers)
+                run = dask_run(paths, workers, args.separate_sessions)
                 started = time.process_time()
                 single = build_threads(run["_news"])  # this run's articles, threaded in this process
                 single_cpu = time.process_time() - started

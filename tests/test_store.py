@@ -228,3 +228,13 @@ def test_published_times_keep_their_instant(store):
     moment = datetime(2020, 5, 25, 6, 21, 51, 123456, tzinfo=UTC)
     store.put(article("t.html", published=moment))
     assert store.get("t.html").published == moment
+
+
+def test_a_sqlite_file_of_another_layout_is_refused_with_a_clear_error(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE articles (name TEXT PRIMARY KEY, text TEXT)")
+    with pytest.raises(RuntimeError, match="another version of newsthread"):
+        open_store(path)

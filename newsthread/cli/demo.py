@@ -77,14 +77,21 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def store_articles(articles: list[Article], db_url: str | None) -> str:
+    """Put annotated articles into a store (None = a fresh SQLite file); returns its URL."""
+    from newsthread.store import open_store
+
+    db_url = db_url or str(Path(tempfile.mkdtemp(prefix="newsthread-")) / "newsthread.db")
+    with open_store(db_url) as store:
+        store.put_many((article, None) for article in articles)
+    return db_url
+
+
 def serve_articles(articles: list[Article], port: int, host: str = "127.0.0.1") -> None:
     """Store the annotated articles in a fresh SQLite file and serve it until Ctrl-C."""
     from newsthread.server import serve
-    from newsthread.store import open_store
 
-    db_path = Path(tempfile.mkdtemp(prefix="newsthread-demo-")) / "demo.db"
-    with open_store(str(db_path)) as store:
-        store.put_many((article, None) for article in articles)
+    db_path = store_articles(articles, None)
     console.print(
         f"\n[bold green]Open http://{host}:{port}/[/] to read the sample "
         f"(http://{host}:{port}/?lang=ru in Russian; JSON API at /api/threads, docs at /docs). Ctrl-C stops."

@@ -175,9 +175,21 @@ def cmd_top(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if args.load:
+        from newsthread.cli.demo import store_articles
+
+        result = read_sources(args.load)
+        stored = args.db = store_articles(result.articles, args.db)
+        stderr.print(f"stored {len(result.articles)} articles in {stored}")
     from newsthread.server import serve
 
-    serve(args.port, host=args.host, db_url=args.db)
+    stdout.print(
+        f"serving on http://{args.host}:{args.port}/ (JSON API /api/threads, docs /docs). Ctrl-C stops."
+    )
+    try:
+        serve(args.port, host=args.host, db_url=args.db)
+    except OSError as error:
+        raise UserError(f"cannot serve on {args.host}:{args.port} ({error.strerror})") from None
     return 0
 
 
@@ -232,6 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--db", default=None, help="SQLite file (default newsthread.db) or postgresql:// URL")
+    serve.add_argument(
+        "--load", nargs="+", metavar="PATH", help="read these files/directories into the store first"
+    )
     train = add("train", cmd_train, "rebuild a shipped model from the data under ../shared")
     train.add_argument("what", choices=("classifier", "authority"), help="which model to rebuild")
     train.add_argument("train_args", nargs=argparse.REMAINDER, help="options passed to the training script")

@@ -144,11 +144,16 @@ _META_SKIP = {
 }
 
 
+# Row columns, in this order, for `row_article` (every backend selects them like this).
+COLUMNS = (
+    "name, published, lang, is_news, category, max_age, title, description, title_terms, body_terms, meta"
+)
+TERM_SEPARATOR = "\x1f"  # ASCII unit separator: terms are joined by it (splitting beats JSON)
+
+
 def article_row(article: Article) -> dict[str, Any]:
     """Column values for one article (the same for every backend)."""
     meta = {k: v for k, v in article.to_dict().items() if k not in _META_SKIP}
-    meta["title_terms"] = article.title_terms
-    meta["body_terms"] = article.body_terms
     extra = _json_safe(article.extra)
     if extra:
         meta["extra"] = extra
@@ -161,10 +166,12 @@ def article_row(article: Article) -> dict[str, Any]:
         "max_age": article.max_age,
         "title": _clean(article.title),
         "description": _clean(article.description),
+        "title_terms": _join_terms(article.title_terms),
+        "body_terms": _join_terms(article.body_terms),
+        "meta": _dumps(meta),
         "text": PARAGRAPH_SEPARATOR.join(
             _clean(p).replace(PARAGRAPH_SEPARATOR, " ") for p in article.paragraphs
         ),
-        "meta": _dumps(meta),
     }
 
 
@@ -177,13 +184,14 @@ def row_article(
     max_age: int | None,
     title: str | None,
     description: str | None,
-    text: str | None,
+    title_terms: str | None,
+    body_terms: str | None,
     meta: str | None,
+    text: str | None = None,
 ) -> Article:
+    """An `Article` from the columns of `COLUMNS` (+ the text, when read)."""
     data = json.loads(meta) if meta else {}
-    extra = data.pop("extra", None)
-    title_terms = data.pop("title_terms", [])
-    body_terms = data.pop("body_terms", [])
+    extra = data.get("extra")
     article = Article(
         name=name,
         title=title or "",
@@ -194,20 +202,24 @@ def row_article(
         is_news=None if is_news is None else bool(is_news),
         category=category or "",
         max_age=max_age,
-        url=data.pop("url", ""),
-        site=data.pop("site", ""),
-        author=data.pop("author", ""),
-        out_links=data.pop("out_links", []),
-        source_format=data.pop("source_format", ""),
-        lang_confidence=data.pop("lang_confidence", 0.0),
-        news_confidence=data.pop("news_confidence", 0.0),
-        category_confidence=data.pop("category_confidence", 0.0),
+        url=data.get("url", ""),
+        site=data.get("site", ""),
+        author=data.get("author", ""),
+        out_links=data.get("out_links", []),
+        source_format=data.get("source_format", ""),
+        lang_confidence=data.get("lang_confidence", 0.0),
+        news_confidence=data.get("news_confidence", 0.0),
+        category_confidence=data.get("category_confidence", 0.0),
+        title_terms=title_terms.split(TERM_SEPARATOR) if title_terms else [],
+        body_terms=body_terms.split(TERM_SEPARATOR) if body_terms else [],
     )
-    article.title_terms = title_terms
-    article.body_terms = body_terms
     if extra:
         article.extra = extra
     return article
+
+
+def _join_terms(terms: list[str]) -> str:
+    return TERM_SEPARATOR.join(_clean(t).replace(TERM_SEPARATOR, "") for t in terms if t)
 
 
 def _dumps(value: Any) -> str:

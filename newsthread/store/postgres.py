@@ -20,6 +20,7 @@ import psycopg
 
 from newsthread.model import Article
 from newsthread.store.base import (
+    COLUMNS,
     LOAD_BATCH,
     Change,
     SearchHit,
@@ -48,37 +49,44 @@ CREATE TABLE IF NOT EXISTS articles (
     max_age     bigint,
     title       text NOT NULL DEFAULT '',
     description text NOT NULL DEFAULT '',
+    title_terms text NOT NULL DEFAULT '',
+    body_terms  text NOT NULL DEFAULT '',
     meta        text,
     text        text NOT NULL DEFAULT '',
     tsv         tsvector
 );
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS title_terms text NOT NULL DEFAULT '';
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS body_terms text NOT NULL DEFAULT '';
 CREATE INDEX IF NOT EXISTS articles_seq ON articles (seq);
 CREATE INDEX IF NOT EXISTS articles_live_published ON articles (published) WHERE NOT deleted;
 CREATE INDEX IF NOT EXISTS articles_tsv ON articles USING gin (tsv);
 CREATE TABLE IF NOT EXISTS article_raws (name text PRIMARY KEY, raw bytea NOT NULL);
 """
 
-_COLUMNS = "name, published, lang, is_news, category, max_age, title, description, {text}, meta"
+_LIGHT = f"SELECT {COLUMNS} FROM articles"
+_FULL = f"SELECT {COLUMNS}, text FROM articles"
 _TS_CONFIG = {"en": "english", "ru": "russian"}
 
 _UPSERT = f"""
 INSERT INTO articles AS a (name, seq, deleted, published, lang, is_news, category, max_age,
-                           title, description, meta, text, tsv)
+                           title, description, title_terms, body_terms, meta, text, tsv)
 VALUES (%(name)s, nextval('article_change_seq'), false, %(published)s, %(lang)s, %(is_news)s,
-        %(category)s, %(max_age)s, %(title)s, %(description)s, %(meta)s, %(text)s,
+        %(category)s, %(max_age)s, %(title)s, %(description)s, %(title_terms)s, %(body_terms)s,
+        %(meta)s, %(text)s,
         setweight(to_tsvector(%(cfg)s::regconfig, %(title)s), 'A')
         || setweight(to_tsvector(%(cfg)s::regconfig, %(description)s), 'B')
         || setweight(to_tsvector(%(cfg)s::regconfig, left(%(text)s, {TEXT_INDEX_CHARS})), 'C'))
 ON CONFLICT (name) DO UPDATE SET
     seq = EXCLUDED.seq, deleted = false, published = EXCLUDED.published, lang = EXCLUDED.lang,
     is_news = EXCLUDED.is_news, category = EXCLUDED.category, max_age = EXCLUDED.max_age,
-    title = EXCLUDED.title, description = EXCLUDED.description, meta = EXCLUDED.meta,
+    title = EXCLUDED.title, description = EXCLUDED.description, title_terms = EXCLUDED.title_terms,
+    body_terms = EXCLUDED.body_terms, meta = EXCLUDED.meta,
     text = EXCLUDED.text, tsv = EXCLUDED.tsv
 """
 _TOMBSTONE = """
 UPDATE articles SET seq = nextval('article_change_seq'), deleted = true, published = NULL,
     lang = '', is_news = NULL, category = '', max_age = NULL, title = '', description = '',
-    meta = NULL, text = '', tsv = NULL
+    title_terms = '', body_terms = '', meta = NULL, text = '', tsv = NULL
 WHERE name = %s AND NOT deleted
 """
 
@@ -188,10 +196,7 @@ class PostgresStore(Store):
         names = list(dict.fromkeys(names))
         if not names:
             return {}
-        rows = self._read(
-            f"SELECT {_COLUMNS.format(text='text')} FROM articles WHERE NOT deleted AND name = ANY(%s)",
-            (names,),
-        )
+        rows = self._read(f"{_FULL} WHERE NOT deleted AND name = ANY(%s)", (names,))
         return {row[0]: row_article(*row) for row in rows}
 
     def get_raw(self, name: str) -> bytes | None:
@@ -202,7 +207,7 @@ class PostgresStore(Store):
         return decompress(bytes(rows[0][0])) if rows else None
 
     def iter_articles(self, with_text: bool = True) -> Iterator[Article]:
-        sql = f"SELECT {_COLUMNS.format(text='text' if with_text else chr(39) * 2)} FROM articles WHERE NOT deleted"
+        sql = f"{_FULL if with_text else _LIGHT} WHERE NOT deleted"
         conn = self._connect(autocommit=False)  # a server-side cursor in one snapshot
         try:
             with conn.transaction(), conn.cursor(name="newsthread_load") as cur:
@@ -225,8 +230,7 @@ class PostgresStore(Store):
 
     def changes_since(self, cursor: int, limit: int = LOAD_BATCH) -> tuple[list[Change], int]:
         rows = self._read(
-            f"SELECT seq, deleted, {_COLUMNS.format(text='text')} FROM articles"
-            " WHERE seq > %s ORDER BY seq LIMIT %s",
+            f"SELECT seq, deleted, {COLUMNS}, text FROM articles WHERE seq > %s ORDER BY seq LIMIT %s",
             (cursor, limit),
         )
         changes = [Change(row[0], row[2], row[1], None if row[1] else row_article(*row[2:])) for row in rows]

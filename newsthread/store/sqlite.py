@@ -26,6 +26,7 @@ from typing import Any
 
 from newsthread.model import Article
 from newsthread.store.base import (
+    COLUMNS,
     LOAD_BATCH,
     Change,
     SearchHit,
@@ -40,9 +41,10 @@ from newsthread.store.base import (
 DEFAULT_SYNCHRONOUS = "NORMAL"  # see the module docstring
 SYNCHRONOUS_MODES = {"OFF", "NORMAL", "FULL", "EXTRA"}
 
+SCHEMA_VERSION = 2  # PRAGMA user_version of the layout below
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
-    id          INTEGER PRIMARY KEY,          -- stable across replacement; the FTS row id
+    id          INTEGER PRIMARY KEY,          -- stable across replacement; the search row id
     name        TEXT NOT NULL UNIQUE,
     seq         INTEGER NOT NULL,             -- position in the change feed
     deleted     INTEGER NOT NULL DEFAULT 0,   -- tombstone, kept for the change feed
@@ -53,33 +55,22 @@ CREATE TABLE IF NOT EXISTS articles (
     max_age     INTEGER,
     title       TEXT NOT NULL DEFAULT '',
     description TEXT NOT NULL DEFAULT '',
-    meta        TEXT,                         -- JSON: other fields and the NLP terms
-    text        TEXT NOT NULL DEFAULT ''      -- paragraphs joined by U+2029
+    title_terms TEXT NOT NULL DEFAULT '',     -- NLP terms joined by U+001F
+    body_terms  TEXT NOT NULL DEFAULT '',
+    meta        TEXT                          -- JSON: the other fields
 );
 CREATE INDEX IF NOT EXISTS articles_seq ON articles(seq);
 CREATE INDEX IF NOT EXISTS articles_live_published ON articles(published) WHERE deleted = 0;
 CREATE TABLE IF NOT EXISTS raws (id INTEGER PRIMARY KEY, raw BLOB NOT NULL);  -- zlib'd source bytes
-CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
-    title, description, text,
-    content='articles', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+-- The body text lives only here (an ordinary FTS5 table keeps its content): the articles
+-- table stays small, so loading the index at start-up reads a third of the bytes.
+CREATE VIRTUAL TABLE IF NOT EXISTS article_texts USING fts5(
+    title, description, text, tokenize='unicode61 remove_diacritics 2'
 );
-CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN
-    INSERT INTO articles_fts(rowid, title, description, text)
-    VALUES (new.id, new.title, new.description, new.text);
-END;
-CREATE TRIGGER IF NOT EXISTS articles_fts_delete AFTER DELETE ON articles BEGIN
-    INSERT INTO articles_fts(articles_fts, rowid, title, description, text)
-    VALUES ('delete', old.id, old.title, old.description, old.text);
-END;
-CREATE TRIGGER IF NOT EXISTS articles_fts_update AFTER UPDATE OF title, description, text ON articles BEGIN
-    INSERT INTO articles_fts(articles_fts, rowid, title, description, text)
-    VALUES ('delete', old.id, old.title, old.description, old.text);
-    INSERT INTO articles_fts(rowid, title, description, text)
-    VALUES (new.id, new.title, new.description, new.text);
-END;
 """
 
-_COLUMNS = "name, published, lang, is_news, category, max_age, title, description, {text}, meta"
+_SELECT = f"SELECT {', '.join('a.' + c.strip() for c in COLUMNS.split(','))}"
+_WITH_TEXT = f"{_SELECT}, t.text FROM articles a LEFT JOIN article_texts t ON t.rowid = a.id"
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -98,7 +89,16 @@ class SqliteStore(Store):
         self._all_lock = threading.Lock()
         self._writer = self._connect()
         with self._lock:
-            self._writer.executescript(SCHEMA)
+            version = self._writer.execute("PRAGMA user_version").fetchone()[0]
+            tables = self._writer.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'articles'"
+            ).fetchone()[0]
+            if tables and version != SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"{self.path} was made by another version of newsthread (layout {version}, this one "
+                    f"reads {SCHEMA_VERSION}); move it away to start a new store"
+                )
+            self._writer.executescript(SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
 
     # -- connections -------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -177,13 +177,14 @@ class SqliteStore(Store):
             row["max_age"],
             row["title"],
             row["description"],
+            row["title_terms"],
+            row["body_terms"],
             row["meta"],
-            row["text"],
         )
         if found is None:
             cur = conn.execute(
                 "INSERT INTO articles (seq, published, lang, is_news, category, max_age, title, description,"
-                " meta, text, name, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                " title_terms, body_terms, meta, name, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
                 (*values, row["name"]),
             )
             article_id, new = cur.lastrowid, True
@@ -191,9 +192,15 @@ class SqliteStore(Store):
             article_id, new = found[0], bool(found[1])
             conn.execute(
                 "UPDATE articles SET seq = ?, published = ?, lang = ?, is_news = ?, category = ?, max_age = ?,"
-                " title = ?, description = ?, meta = ?, text = ?, deleted = 0 WHERE id = ?",
+                " title = ?, description = ?, title_terms = ?, body_terms = ?, meta = ?, deleted = 0"
+                " WHERE id = ?",
                 (*values, article_id),
             )
+            conn.execute("DELETE FROM article_texts WHERE rowid = ?", (article_id,))
+        conn.execute(
+            "INSERT INTO article_texts (rowid, title, description, text) VALUES (?, ?, ?, ?)",
+            (article_id, row["title"], row["description"], row["text"]),
+        )
         if raw is None:
             conn.execute("DELETE FROM raws WHERE id = ?", (article_id,))
         else:
@@ -207,10 +214,11 @@ class SqliteStore(Store):
             return False
         conn.execute(
             "UPDATE articles SET seq = ?, deleted = 1, published = NULL, lang = '', is_news = NULL,"
-            " category = '', max_age = NULL, title = '', description = '', meta = NULL, text = ''"
-            " WHERE id = ?",
+            " category = '', max_age = NULL, title = '', description = '', title_terms = '',"
+            " body_terms = '', meta = NULL WHERE id = ?",
             (seq, found[0]),
         )
+        conn.execute("DELETE FROM article_texts WHERE rowid = ?", (found[0],))
         conn.execute("DELETE FROM raws WHERE id = ?", (found[0],))
         return True
 
@@ -224,10 +232,7 @@ class SqliteStore(Store):
         for start in range(0, len(names), 500):
             chunk = names[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            rows = self._read(
-                f"SELECT {_COLUMNS.format(text='text')} FROM articles WHERE deleted = 0 AND name IN ({marks})",
-                chunk,
-            )
+            rows = self._read(f"{_WITH_TEXT} WHERE a.deleted = 0 AND a.name IN ({marks})", chunk)
             for row in rows:
                 found[row[0]] = row_article(*row)
         return found
@@ -240,7 +245,11 @@ class SqliteStore(Store):
         return decompress(rows[0][0]) if rows else None
 
     def iter_articles(self, with_text: bool = True) -> Iterator[Article]:
-        sql = f"SELECT {_COLUMNS.format(text='text' if with_text else chr(39) * 2)} FROM articles WHERE deleted = 0"
+        sql = (
+            f"{_WITH_TEXT} WHERE a.deleted = 0"
+            if with_text
+            else f"{_SELECT} FROM articles a WHERE a.deleted = 0"
+        )
         if self.path == ":memory:":
             yield from (row_article(*row) for row in self._read(sql))
             return
@@ -265,7 +274,7 @@ class SqliteStore(Store):
 
     def changes_since(self, cursor: int, limit: int = LOAD_BATCH) -> tuple[list[Change], int]:
         rows = self._read(
-            f"SELECT seq, deleted, {_COLUMNS.format(text='text')} FROM articles WHERE seq > ? ORDER BY seq LIMIT ?",
+            f"{_WITH_TEXT.replace('SELECT ', 'SELECT a.seq, a.deleted, ', 1)} WHERE a.seq > ? ORDER BY a.seq LIMIT ?",
             (cursor, limit),
         )
         changes = [
@@ -281,15 +290,15 @@ class SqliteStore(Store):
         match = " ".join(f'"{w}"' + ("*" if len(w) >= 4 else "") for w in words)
         sql = (
             "SELECT a.name, a.title, a.lang, a.published,"
-            " snippet(articles_fts, -1, '', '', '…', 24), bm25(articles_fts, 10.0, 3.0, 1.0)"
-            " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-            " WHERE articles_fts MATCH ? AND a.deleted = 0"
+            " snippet(article_texts, -1, '', '', '…', 24), bm25(article_texts, 10.0, 3.0, 1.0)"
+            " FROM article_texts JOIN articles a ON a.id = article_texts.rowid"
+            " WHERE article_texts MATCH ? AND a.deleted = 0"
         )
         params: list[Any] = [match]
         if lang:
             sql += " AND a.lang = ?"
             params.append(lang)
-        sql += " ORDER BY bm25(articles_fts, 10.0, 3.0, 1.0) LIMIT ?"
+        sql += " ORDER BY bm25(article_texts, 10.0, 3.0, 1.0) LIMIT ?"
         params.append(max(1, min(int(limit), 1000)))
         return [
             SearchHit(
