@@ -133,6 +133,9 @@ class CpuMeter:
         while not self._stop.wait(2.0):
             self.loads.append(os.getloadavg()[0])
 
+    def lap(self) -> list[float]:
+        return [self._cpu(p) - s for p, s in zip(self.procs, self.start_cpu, strict=True)]
+
     def stop(self) -> list[float]:
         self._stop.set()
         self._thread.join()
@@ -241,6 +244,7 @@ def dask_run(paths: list[Path], workers: int, separate_sessions: bool = False) -
         t0 = time.perf_counter()
         result = process_paths_dask(client, paths, STAGES)
         t1 = time.perf_counter()
+        read_cpu, driver_read_cpu = meter.lap(), time.process_time() - driver_cpu
         news = news_articles(result.articles)
         threads = build_threads_dask(client, news)
         t2 = time.perf_counter()
@@ -256,6 +260,10 @@ def dask_run(paths: list[Path], workers: int, separate_sessions: bool = False) -
         "startup_s": startup,
         "read_s": t1 - t0,
         "threads_s": t2 - t1,
+        "worker_cpu_read_s": read_cpu,
+        "worker_cpu_threads_s": [c - r for c, r in zip(cpu, read_cpu, strict=True)],
+        "driver_cpu_read_s": driver_read_cpu,
+        "driver_cpu_threads_s": driver_cpu - driver_read_cpu,
         "total_s": t2 - t0,
         "docs_per_s": len(paths) / (t2 - t0),
         "read_docs_per_s": len(paths) / (t1 - t0),

@@ -34,8 +34,9 @@ paths (a LocalCluster always does; a remote cluster needs a shared file system).
 
 from __future__ import annotations
 
-import copy
+import contextlib
 import dataclasses
+import gc
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -292,12 +293,13 @@ class LanguagePlan:
             return
         starts = range(0, len(rows), self.unit)
         keys = _keys(f"encode-{lang}", len(starts))
-        self.parts = [
-            client.submit(
-                _encode_part, [_light(a) for a in rows[s : s + self.unit]], config, key=key, pure=False
-            )
-            for s, key in zip(starts, keys, strict=True)
-        ]
+        with _paused_gc():
+            self.parts = [
+                client.submit(
+                    _encode_part, [_light(a) for a in rows[s : s + self.unit]], config, key=key, pure=False
+                )
+                for s, key in zip(starts, keys, strict=True)
+            ]
 
     def windows(self, blocks_per_window: int = 1) -> list[Window]:
         return plan_windows(row_times(self.rows), self.config, blocks_per_window)
@@ -357,9 +359,23 @@ class LanguagePlan:
         )
 
 
+@contextlib.contextmanager
+def _paused_gc() -> Iterator[None]:
+    """No cyclic GC while we allocate many small objects: with every article of a big batch in
+    memory, the collections it triggers cost ~6x the copying itself (measured on 36k news)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _light(article: Article) -> Article:
     """What clustering reads of an article (terms, title, time, host, language): no body text."""
-    light = copy.copy(article)  # (dataclasses.replace costs ~10x more per article)
+    light = object.__new__(Article)  # a plain shallow copy: copy.copy costs ~25x more
+    light.__dict__.update(article.__dict__)
     light.paragraphs, light.out_links, light.extra = [], [], {}
     return light
 
