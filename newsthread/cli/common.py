@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from newsthread.ingest import ReadError, ReadResult
-from newsthread.pipeline import STAGES, input_paths, process_paths
+from newsthread.model import Thread
+from newsthread.pipeline import STAGES, build_threads, input_paths, news_articles, process_paths
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -32,7 +33,23 @@ def read_sources(
     workers: int | None = None,
     quiet: bool = False,
 ) -> ReadResult:
-    """Read + annotate everything below `sources`, with a progress bar on stderr.
+    """Read + annotate everything below `sources` in local worker processes (see read_and_thread)."""
+    return read_and_thread(sources, stages, quiet=quiet, local_workers=workers)[0]
+
+
+def read_and_thread(
+    sources: Sequence[str | Path],
+    stages: Sequence[str] = STAGES,
+    *,
+    with_threads: bool = False,
+    scheduler: str | None = None,
+    dask_workers: int | None = None,
+    local_workers: int | None = None,
+    quiet: bool = False,
+) -> tuple[ReadResult, list[Thread] | None]:
+    """Read + annotate everything below `sources`, with a progress bar on stderr; thread the news
+    if `with_threads`. On Dask when `scheduler` (tcp://HOST:PORT) or `dask_workers` (a new
+    LocalCluster) is given, else in `local_workers` processes: the results are the same.
 
     Raises UserError when nothing at all could be read; bad files are counted and reported.
     """
@@ -52,7 +69,20 @@ def read_sources(
         disable=quiet or not stderr.is_terminal,
     ) as progress:
         task = progress.add_task("reading articles", total=len(paths))
-        result = process_paths(paths, stages, workers, lambda n: progress.advance(task, n))
+
+        def advance(n: int) -> None:
+            progress.advance(task, n)
+
+        threads: list[Thread] | None = None
+        if scheduler or dask_workers is not None:
+            from newsthread.distributed import run_batch
+
+            try:
+                result, threads = run_batch(paths, stages, scheduler, dask_workers, with_threads, advance)
+            except (OSError, ValueError) as error:
+                raise UserError(f"Dask: {error}") from None
+        else:
+            result = process_paths(paths, stages, local_workers, advance)
     if result.errors:
         bad_lines = len(result.errors) - result.failed_files
         stderr.print(
@@ -66,7 +96,9 @@ def read_sources(
             stderr.print(f"  … and {len(result.errors) - 5} more")
     if not result.articles:
         raise UserError(f"none of the {len(paths)} files could be read as an article")
-    return result
+    if with_threads and threads is None:
+        threads = build_threads(news_articles(result.articles))
+    return result, threads
 
 
 def print_json(data: Any, indent: int | None = 2) -> None:

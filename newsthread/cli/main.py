@@ -17,9 +17,9 @@ from rich.table import Table
 
 from newsthread import __version__
 from newsthread.cli import formats
-from newsthread.cli.common import UserError, fail, print_json, read_sources, stderr
+from newsthread.cli.common import UserError, fail, print_json, read_and_thread, read_sources, stderr
 from newsthread.model import Article, Thread
-from newsthread.pipeline import build_threads, news_articles
+from newsthread.pipeline import news_articles
 
 stdout = Console(highlight=False)
 
@@ -29,7 +29,15 @@ def _add_batch_args(
 ) -> None:
     sub.add_argument("sources", nargs="+", help="files or directories of articles")
     sub.add_argument("--format", choices=formats_, default="text", help="output format (default: text)")
-    sub.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    sub.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="run on a new Dask LocalCluster of N workers (default: local processes, one per core)",
+    )
+    sub.add_argument(
+        "--scheduler", default=None, metavar="tcp://HOST:PORT", help="run on a running Dask cluster"
+    )
     sub.add_argument("--limit", type=int, default=30, help="text format: how many rows to show (default 30)")
 
 
@@ -59,7 +67,7 @@ def print_threads_table(threads: list[Thread], limit: int, title: str) -> None:
 
 
 def cmd_languages(args: argparse.Namespace) -> int:
-    result = read_sources(args.sources, ("language",), args.workers)
+    result, _ = _read(args, ("language",))
     data = formats.languages_json(result.articles)
     if args.format != "text":
         print_json(data)
@@ -74,8 +82,14 @@ def cmd_languages(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read(args: argparse.Namespace, stages: tuple[str, ...], with_threads: bool = False):
+    return read_and_thread(
+        args.sources, stages, with_threads=with_threads, scheduler=args.scheduler, dask_workers=args.workers
+    )
+
+
 def _read_news(args: argparse.Namespace, stages: tuple[str, ...]) -> tuple[list[Article], list[Article]]:
-    result = read_sources(args.sources, stages, args.workers)
+    result, _ = _read(args, stages)
     return result.articles, news_articles(result.articles)
 
 
@@ -124,8 +138,8 @@ def cmd_categories(args: argparse.Namespace) -> int:
 
 
 def _threads(args: argparse.Namespace) -> list[Thread]:
-    _, news = _read_news(args, ("language", "classify", "terms"))
-    return build_threads(news)
+    _, threads = _read(args, ("language", "classify", "terms"), with_threads=True)
+    return threads or []
 
 
 def thread_summary(thread: Thread) -> dict:
