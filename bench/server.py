@@ -534,7 +534,7 @@ def run_full(args, workdir: Path) -> dict:
         results["put"]["load_average_before_after"] = [load_before, load_average()]
         print(f"full/put: {json.dumps(results['put'])}", file=sys.stderr)
         info = server.status()
-        results["index"] = {k: info[k] for k in ("articles", "threadable", "live", "threads", "now")}
+        results["index"] = {k: info[k] for k in ("articles", "threadable", "live", "now")}
         results["get_steady"] = get_latency(server.port)
         results["get_after_put"] = get_after_put_latency(server.port, files)
         results["snapshot_build_s"] = round(server.status()["snapshot_build_seconds"], 3)

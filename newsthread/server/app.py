@@ -24,6 +24,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -440,8 +441,8 @@ class ServerState:
             "threadable": stats.threadable,
             "live": stats.live,
             "clustering_backlog": stats.backlog,
-            "threads": len(snapshot.threads) if snapshot else None,
-            "now": snapshot.now_datetime.isoformat() if snapshot and snapshot.now_datetime else None,
+            "now": datetime.fromtimestamp(self.index.now, UTC).isoformat() if self.index.now else None,
+            "threads_in_last_snapshot": len(snapshot.threads) if snapshot else None,
             "version": self.index.version,
             "ready_seconds": self.ready_seconds,
             "load_seconds": self.load_seconds,
