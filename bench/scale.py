@@ -459,6 +459,7 @@ def online_profile(news: list[Article]) -> dict[str, Any]:
 
 # --- main --------------------------------------------------------------------------------------------
 def main() -> int:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up temp dirs and services on kill
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     parser.add_argument("--repeats", type=int, default=3)

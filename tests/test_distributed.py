@@ -226,6 +226,7 @@ def test_undated_untermed_and_lone_language_articles(client, sample_news):
         (a.title_terms, a.body_terms) for a in reference
     ]
     assert all(a.title_terms or a.body_terms for a in articles[1::11] if a.lang in NEWS_LANGUAGES)
+    assert _thread_rows(build_threads_dask(client, articles)) == _thread_rows(build_threads(reference))
 
 
 def test_run_batch_reads_and_threads_with_one_cluster(sample_news):
