@@ -123,23 +123,20 @@ def dev_gold(shared: Path, workers: int, all_news: bool = False) -> None:
         f"cluster {cluster_seconds:.2f} s; {len(threads)} threads, "
         f"{sum(len(t) > 1 for t in threads)} with several articles"
     )
+    gold_path = shared / "eval" / "pairs_dev.jsonl"
+    hour_of = {path.name: int(path.parent.name) for path in slice_dir.glob("*/*.html")}
+    gold = [line for line in gold_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "threads.json"
         payload = [{"title": t.title, "articles": [a.name for a in t.articles]} for t in threads]
         path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-        score = subprocess.run(
-            [
-                sys.executable,
-                str(shared / "tools" / "score.py"),
-                "threads",
-                str(path),
-                str(shared / "eval" / "pairs_dev.jsonl"),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    print(score.stdout.strip() or score.stderr.strip())
+        print(score_threads(shared, path, gold_path, full=True))
+        # the halves separately: settings are tuned on 06–09, 10–13 is the check
+        for first, last in ((6, 9), (10, 13)):
+            part = Path(tmp) / f"gold_{first:02d}.jsonl"
+            lines = [g for g in gold if first <= hour_of.get(json.loads(g)["a"], -1) <= last]
+            part.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            print(f"hours {first:02d}-{last:02d} (anchor's hour): {score_threads(shared, path, part)}")
     seed_names = {a.name for a in seeds}
     holding = [t for t in threads if seed_names & {a.name for a in t.articles}]
     print("\n## Seeds (five 2019-11-07 articles on one forum, mixed into the slice)")
@@ -151,6 +148,18 @@ def dev_gold(shared: Path, workers: int, all_news: bool = False) -> None:
             print(f"    {article.host:<16} {article.published:%Y-%m-%d %H:%M}  {article.title}")
     ok = len(holding) == 1 and len(holding[0]) == len(seeds)
     print("seeds: OK (one thread, nothing else in it)" if ok else "seeds: FAILED")
+
+
+def score_threads(shared: Path, threads_path: Path, gold_path: Path, full: bool = False) -> str:
+    """shared/tools/score.py threads: its whole output (`full`) or its one-line summary."""
+    score = subprocess.run(
+        [sys.executable, str(shared / "tools" / "score.py"), "threads", str(threads_path), str(gold_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    text = score.stdout.strip() or score.stderr.strip()
+    return text if full else text.splitlines()[-1]
 
 
 # -- 2. Toloka pairs -------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ import contextlib
 import dataclasses
 import gc
 import os
+import pickle
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -78,10 +79,24 @@ def connect(scheduler: str | None = None, workers: int | None = None, **cluster_
     n_workers = default_workers() if workers is None else workers
     if n_workers < 1:
         raise ValueError(f"workers must be at least 1, not {n_workers}")
+    import dask
+
     # A free port for the scheduler's HTTP server (dashboard, /health): ":8787" may be taken.
     options: dict[str, Any] = {"dashboard_address": ":0"}
     options.update(cluster_options)
-    return Client(n_workers=n_workers, threads_per_worker=1, processes=True, **options)
+    with dask.config.set(LOCAL_CLUSTER_CONFIG):  # (the nannies pass it on to their workers)
+        return Client(n_workers=n_workers, threads_per_worker=1, processes=True, **options)
+
+
+# Slower background loops for the LocalClusters `connect` starts. With one worker per core, the
+# client process (scheduler, nannies) competes with the workers for the cores; at the defaults,
+# its event-loop tick and monitors take ~4% of a core when idle, 1% with these (measured with
+# 2 workers: 0.38 vs 0.10 CPU s per 10 s).
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.admin.tick.interval": "100ms",  # only detects a blocked event loop
+    "distributed.admin.system-monitor.interval": "2s",  # dashboard CPU/memory plots
+    "distributed.worker.memory.monitor-interval": "500ms",  # checks of the worker memory limit
+}
 
 
 def run_batch(
@@ -163,10 +178,20 @@ def build_threads_dask(
     make_threads on the workers, over the rows they hold, measured slower at 36k news on 2
     workers: moving the rows between workers cost more than the ~0.15 ms/article it saves.)
     """
+    groups = cluster_batch_dask(client, articles, config)
+    return rank_groups(groups, now)
+
+
+def rank_groups(groups: list[list[Article]], now: datetime | None = None) -> list[Thread]:
+    """`rank.make_threads` + `rank_threads` of the groups, on the client, as `build_threads` does.
+
+    Without cyclic GC: it allocates many small objects in a process holding every article of
+    the batch, and the collections that triggers cost ~25% of the step (measured at 36k news).
+    """
     from newsthread.rank import make_threads, rank_threads, shipped_authority
 
-    groups = cluster_batch_dask(client, articles, config)
-    return rank_threads(make_threads(groups, shipped_authority()), now)
+    with _paused_gc():
+        return rank_threads(make_threads(groups, shipped_authority()), now)
 
 
 def cluster_batch_dask(
@@ -287,7 +312,7 @@ class EncodedPart:
     """Some consecutive rows over their own vocabulary, and what the client needs to go global."""
 
     enc: Encoded
-    terms: list[str]  # distinct term spellings, in the order `encode` first met them
+    terms: list[str]  # the part's distinct terms (lower-cased), in the order `encode` first met them
     local_ids: np.ndarray  # the part's column of each of `terms`
     df: np.ndarray  # document frequency of each of the part's columns
 
@@ -316,9 +341,7 @@ class LanguagePlan:
         keys = _keys(f"encode-{lang}", len(starts))
         with _paused_gc():
             self.parts = [
-                client.submit(
-                    _encode_part, [_light(a) for a in rows[s : s + self.unit]], config, key=key, pure=False
-                )
+                client.submit(_encode_part, _pack(rows[s : s + self.unit]), config, key=key, pure=False)
                 for s, key in zip(starts, keys, strict=True)
             ]
 
@@ -327,7 +350,7 @@ class LanguagePlan:
 
     def edges(self, windows: list[Window]) -> list[Future]:
         """Futures of each window's (I, J, S), rows numbered in `rows`."""
-        from newsthread.cluster.similarity import Vocabulary, idf_of
+        from newsthread.cluster.similarity import Vocabulary, language_idf
 
         client, config = self.client, self.config
         if not self.parts:
@@ -343,7 +366,7 @@ class LanguagePlan:
         df = np.zeros(width, dtype=np.int64)
         for mapping, (_, _, part_df) in zip(maps, metas, strict=True):
             df[mapping] += part_df  # a part's columns are distinct terms: no index repeats
-        [idf] = client.scatter([idf_of(df, len(self.rows))])
+        [idf] = client.scatter([language_idf(df, len(self.rows), vocab, self.lang, config)])
         map_futures = client.scatter(maps)
         keys = _keys(f"edges-{self.lang}", len(windows))
         futures = []
@@ -401,15 +424,30 @@ def _light(article: Article) -> Article:
     return light
 
 
-def _encode_part(articles: list[Article], config: ClusterConfig) -> EncodedPart:
+def _pack(articles: list[Article]) -> bytes:
+    """The light copies of `articles`, pickled. As one bytes argument, Dask ships the task
+    without walking its ~1000 articles one by one (that walk cost a third as much client CPU as
+    the pickling itself, measured)."""
+    return pickle.dumps([_light(a) for a in articles], protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _encode_part(packed: bytes, config: ClusterConfig) -> EncodedPart:
     from newsthread.cluster.similarity import Vocabulary, encode
 
+    with _paused_gc():  # many small acyclic objects, in a worker whose models are large to traverse
+        articles = pickle.loads(packed)
     vocab = Vocabulary()
     enc = encode(articles, vocab, config)
-    # Distinct spellings in the order encode met them: fed to one Vocabulary part after part,
+    if getattr(enc, "vocab", None) is not None:  # the part's terms travel as `terms` below
+        enc = dataclasses.replace(enc, vocab=None)
+    # The part's terms in the order encode met them: fed to one Vocabulary part after part,
     # they assign the same ids as encoding all of the language's articles at once.
-    terms = list(dict.fromkeys(_term_stream(articles)))
-    local_ids = np.asarray(vocab.ids(terms), dtype=np.int64)
+    terms = getattr(vocab, "terms", None)
+    if terms is not None and len(terms) == len(vocab):  # the column → term list: no second pass
+        local_ids = np.arange(len(terms), dtype=np.int64)
+    else:
+        terms = list(dict.fromkeys(_term_stream(articles)))
+        local_ids = np.asarray(vocab.ids(terms), dtype=np.int64)
     df = np.bincount(enc.counts.indices, minlength=enc.counts.shape[1]).astype(np.int64)
     return EncodedPart(enc, terms, local_ids, df)
 
@@ -429,10 +467,13 @@ def _part_meta(part: EncodedPart) -> tuple[list[str], np.ndarray, np.ndarray]:
 _MATRIX_FIELDS = ("counts",)  # n × V csr, indices sorted within each row
 _ENTRY_FIELDS = ("in_title", "strong")  # one value per stored entry of `counts` (or None)
 _ROW_FIELDS = ("ts", "hosts", "speakers", "title_sets", "kinds")  # one value per row (or None)
+# One value for the whole encoding. The vocabulary is dropped: a window's columns are the
+# language's global ones, and its idf comes from the client (LanguagePlan.edges).
+_WHOLE_FIELDS = ("vocab", "lang")
 
 
 def _layout(encs: list[Encoded]) -> dict[str, str]:
-    """Field name → "matrix" | "entry" | "row" for the fields of `similarity.Encoded`."""
+    """Field name → "matrix" | "entry" | "row" | "whole" for the fields of `similarity.Encoded`."""
     layout = {}
     for field in dataclasses.fields(encs[0]):
         name = field.name
@@ -442,6 +483,8 @@ def _layout(encs: list[Encoded]) -> dict[str, str]:
             layout[name] = "entry"
         elif name in _ROW_FIELDS:
             layout[name] = "row"
+        elif name in _WHOLE_FIELDS:
+            layout[name] = "whole"
         else:
             layout[name] = _infer(name, encs)
     return layout
@@ -494,6 +537,8 @@ def _stack(parts: list[EncodedPart], maps: list[np.ndarray], width: int, start: 
         if kind == "matrix":
             matrix = counts if name == "counts" else sp.vstack(values, format="csr")
             fields[name] = matrix[start:stop]
+        elif kind == "whole":
+            fields[name] = values[0] if name != "vocab" and all(v == values[0] for v in values) else None
         elif all(v is None for v in values):
             fields[name] = None
         elif any(v is None for v in values):
@@ -637,6 +682,7 @@ __all__ = [
     "language_edges_dask",
     "plan_windows",
     "process_paths_dask",
+    "rank_groups",
     "read_corpus_dask",
     "run_batch",
     "stitch",

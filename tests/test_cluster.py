@@ -397,6 +397,98 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 @pytest.mark.shared
+def small_event_fixture() -> list[Article]:
+    """Four reports of one bridge opening, worded differently, and one unrelated Dutch story."""
+    return [
+        art(
+            "bridge-1",
+            "en",
+            "reuters.com",
+            "Rotterdam opens Europe's longest cycling bridge",
+            "The Dutch city of Rotterdam on Friday opened a new cycling bridge across the Maas, which officials "
+            "said is now the longest in Europe. The mayor told reporters the project took four years to complete "
+            "and cost more than expected, but that it would change how people travel to work.",
+            0.0,
+        ),
+        art(
+            "bridge-2",
+            "en",
+            "bbc.co.uk",
+            "Cyclists cross the Maas as Rotterdam bridge opens",
+            "Thousands of cyclists crowded onto the new crossing in Rotterdam this week. Local government "
+            "officials said it was a great day for the whole region, whose residents had waited a long time for "
+            "the building work to finish, and promised more money for bike lanes next year.",
+            1.0,
+        ),
+        art(
+            "museum-1",
+            "en",
+            "reuters.com",
+            "Amsterdam museum returns looted painting",
+            "The Dutch city of Amsterdam on Friday returned a painting looted during the war to the heirs of its "
+            "owner. Officials said the work had hung in the museum for decades; the mayor told reporters it was "
+            "a great day for the family.",
+            1.5,
+        ),
+        art(
+            "bridge-3",
+            "en",
+            "dutchnews.nl",
+            "New Maas bridge for bikes opens after delays",
+            "Speaking at the opening, mayor Ahmed Aboutaleb said the bridge over the Maas would take cars off "
+            "the road. Critics in the council have said the budget grew too fast, and an opposition party "
+            "asked for an inquiry into the delays last month.",
+            2.0,
+        ),
+        art(
+            "bridge-4",
+            "en",
+            "nltimes.nl",
+            "Europe's longest bike bridge opened in Rotterdam",
+            "A bridge built only for bicycles opened on Friday in Rotterdam. At 800 metres it is the longest of "
+            "its kind in Europe, according to a city statement; some 20,000 riders are expected to use it "
+            "every day once the winter is over.",
+            2.5,
+        ),
+    ]
+
+
+def test_small_batch_uses_background_idf():
+    """Five articles give a degenerate batch idf (every term has df 1–5): the shipped corpus
+    df keeps "Rotterdam"/"Maas" rare and "said"/"city" common, so the four reports join."""
+    from newsthread.cluster.similarity import BACKGROUND_PATH
+
+    assert BACKGROUND_PATH.exists()
+    groups = as_sets(cluster_batch(small_event_fixture()))
+    assert groups == {frozenset({"bridge-1", "bridge-2", "bridge-3", "bridge-4"}), frozenset({"museum-1"})}
+    # the control: batch df alone splits the event
+    alone = as_sets(cluster_batch(small_event_fixture(), ClusterConfig(background_docs=0)))
+    assert frozenset({"bridge-1", "bridge-2", "bridge-3", "bridge-4"}) not in alone
+
+
+def test_background_idf_is_the_same_for_batch_and_online():
+    """The online index adds the same background prior: its scores equal the batch edges."""
+    from newsthread.cluster.online import _LanguageIndex
+    from newsthread.cluster.similarity import Vocabulary, batch_edges, encode
+
+    config = ClusterConfig()
+    articles = small_event_fixture()
+    cluster_batch(articles)  # fills the terms
+    enc = encode(articles, Vocabulary(), config)
+    left, right, sims = batch_edges(enc, config)
+    last = len(articles) - 1
+    index = _LanguageIndex("en", config)
+    index.rebuild(articles[:-1])
+    slots, scores = index.similarities(encode(articles[-1:], index.vocab, config))
+    online = {
+        articles.index(index.articles[s]): v for s, v in zip(slots.tolist(), scores.tolist(), strict=True)
+    }
+    expected = {int(i): float(s) for i, j, s in zip(left, right, sims, strict=True) if j == last}
+    assert expected
+    for i, score in expected.items():
+        assert online[i] == pytest.approx(score, abs=1e-5)
+
+
 @pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="../shared not present")
 def test_seeds_form_one_thread_of_their_own_in_the_dev_slice():
     from newsthread.ingest import read_bytes

@@ -100,6 +100,15 @@ def test_connect_starts_two_single_threaded_worker_processes(client):
     assert os.getpid() not in pids.values()
 
 
+def test_connect_quiets_the_background_loops_of_its_local_cluster(client):
+    import dask
+
+    from newsthread.distributed import LOCAL_CLUSTER_CONFIG
+
+    key, value = next(iter(LOCAL_CLUSTER_CONFIG.items()))
+    assert set(client.run(lambda: dask.config.get(key)).values()) == {value}
+
+
 def test_connect_to_a_running_scheduler_leaves_it_running():
     from distributed import LocalCluster
 

@@ -338,6 +338,21 @@ def seeds() -> dict:
 
 
 @pytest.mark.shared
+def test_seeds_alone_cluster_into_one_thread():
+    """Five articles are too few for a batch idf: the background df (newsthread/models) joins them."""
+    from newsthread.cli.story_cmd import build_threads
+    from newsthread.nlp.language import LanguageDetector
+
+    if not (SHARED / "seeds").is_dir():
+        pytest.skip("the shared seeds are not beside the project")
+    articles = read_paths(sorted((SHARED / "seeds").glob("*.txt"))).articles
+    LanguageDetector().annotate(articles)
+    threads, note = build_threads(articles)
+    assert not note
+    assert [len(t.articles) for t in threads] == [5]
+
+
+@pytest.mark.shared
 def test_seeds_original_is_the_kremlin_transcript(seeds):
     original = seeds["original"]
     assert original["name"].startswith("004_")

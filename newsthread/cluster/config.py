@@ -27,6 +27,13 @@ class ClusterConfig:
     # Pairs are only scored when each title is at least this much covered by the other's text
     # (idf mass): cuts the candidate pairs ~20×; 5 of 272 gold positives fall below it.
     candidate_coverage: float = 0.15
+    # idf of a language = its articles' df plus `background_docs` pseudo-documents spread as in
+    # the shipped corpus table (models/background_df.json.gz, `build_background`). Five articles
+    # alone give every term df 1–5, so words shared by all of them (the event's) weigh least: the
+    # five seeds split 3+1+1 at 0, join at 200–30,000. Dev F1 en/ru at 0 → 0.883/0.895,
+    # 200 → same, 1,000 → 0.879/0.891, 3,000 → 0.879/0.888, 30,000 → 0.876/0.901 (noise level);
+    # 500 → 0.883/0.899 keeps a dev-sized batch mostly on its own df. 0 turns it off.
+    background_docs: float = 500.0
     min_edge: float = 0.12  # similarities below this are dropped from the graph
     # Same site: a rewrite/update of the same story scores ≥0.8, but a site's different
     # stories share its boilerplate (192 same-site different-event pairs vs 19 same-event ones).

@@ -3,7 +3,8 @@
 Two articles are compared on their term lists (`newsthread.nlp.terms`), lower-cased:
 
 - **dd**: cosine of tf-idf vectors over title + lead (title terms weighted `1 + title_weight`,
-  sublinear tf, idf of the language's articles);
+  sublinear tf, idf of the language's articles plus `background_docs` pseudo-documents from the
+  shipped corpus df table, `language_idf`: a batch of five articles alone has no usable idf);
 - **cov** ("headline swap"): the idf mass of A's title found anywhere in B's text, and B's title
   in A's text; the smaller of the two. Two articles on one event can swap headlines;
   a reaction or a follow-up cannot (its headline names what the event's text does not).
@@ -24,8 +25,12 @@ them with the same `entry_weights` and `combine` on flat arrays (no matrix build
 
 from __future__ import annotations
 
+import gzip
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -35,6 +40,8 @@ from newsthread.cluster.speech import headline_kind, speaker_terms
 from newsthread.model import Article
 
 _PAIR_CHUNK = 200_000  # candidate pairs per vectorised dd chunk
+# Per-language document frequencies over the contest corpus (`build_background`).
+BACKGROUND_PATH = Path(__file__).resolve().parents[1] / "models" / "background_df.json.gz"
 
 
 @dataclass
@@ -49,6 +56,8 @@ class Encoded:
     speakers: list[frozenset[str] | None]  # lower-cased terms of the headline's speaker
     title_sets: list[frozenset[str]]
     kinds: np.ndarray | None = None  # headline kind per article (speech.headline_kind)
+    vocab: Vocabulary | None = None  # the vocabulary the columns refer to (for the background idf)
+    lang: str | None = None
 
     def __len__(self) -> int:
         return self.counts.shape[0]
@@ -60,6 +69,7 @@ class Vocabulary:
     def __init__(self) -> None:
         self._ids: dict[str, int] = {}
         self.size = 0
+        self.terms: list[str] = []  # the lower-cased term of each column id
 
     def __len__(self) -> int:
         return self.size
@@ -82,6 +92,7 @@ class Vocabulary:
                 return -1
             index = self._ids[lower] = self.size
             self.size += 1
+            self.terms.append(lower)
         self._ids[term] = index
         return index
 
@@ -125,7 +136,9 @@ def encode(
     strong = _entries_in(counts, _rows(s_ids, s_ptr, n, width)) if boosted else None
     ts = np.array([a.timestamp if a.published else np.nan for a in articles], dtype=np.float64)
     kinds = np.array([headline_kind(a.title, a.lang) for a in articles], dtype=np.int8)
-    return Encoded(counts, in_title, strong, ts, [a.host for a in articles], speakers, title_sets, kinds)
+    lang = articles[0].lang if articles else None
+    hosts = [a.host for a in articles]
+    return Encoded(counts, in_title, strong, ts, hosts, speakers, title_sets, kinds, vocab, lang)
 
 
 def _entries_in(matrix: sp.csr_matrix, subset: sp.csr_matrix) -> np.ndarray:
@@ -154,8 +167,55 @@ def is_strong(term: str) -> bool:
     return term[:1].isupper() or term[:1].isdigit()
 
 
-def idf_of(df: np.ndarray, n_docs: int) -> np.ndarray:
+def idf_of(df: np.ndarray, n_docs: float) -> np.ndarray:
     return (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(np.float32)
+
+
+@lru_cache(maxsize=1)
+def _background_tables(path: Path = BACKGROUND_PATH) -> dict[str, tuple[dict[str, int], int]]:
+    if not path.exists():
+        return {}
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        payload = json.load(handle)
+    return {lang: (table["df"], int(table["n_docs"])) for lang, table in payload["languages"].items()}
+
+
+class BackgroundPrior:
+    """Pseudo document frequencies for the columns of a (growing) vocabulary: the shipped
+    corpus table of the language scaled to `config.background_docs` documents.
+
+    Added to a batch's own df, they keep idf sensible for a handful of articles (where
+    batch df is 1 or 2 for every term) and barely move it for thousands. `docs` is 0 when
+    off or when there is no table for the language."""
+
+    def __init__(self, lang: str | None, config: ClusterConfig) -> None:
+        table = _background_tables().get(lang or "") if config.background_docs > 0 else None
+        self._df, n_docs = table if table is not None else ({}, 0)
+        self.docs = float(config.background_docs) if table is not None else 0.0
+        self._scale = self.docs / max(n_docs, 1)
+        self._values = np.zeros(0, dtype=np.float64)
+
+    def at(self, vocab: Vocabulary, columns: np.ndarray) -> np.ndarray:
+        """The pseudo df of `columns` (ids of `vocab`)."""
+        if not self.docs:
+            return np.zeros(len(columns), dtype=np.float64)
+        if len(self._values) < len(vocab.terms):
+            get = self._df.get
+            new = vocab.terms[len(self._values) :]
+            grown = np.fromiter((get(term, 0) for term in new), dtype=np.float64, count=len(new))
+            self._values = np.concatenate([self._values, grown * self._scale])
+        return self._values[columns]
+
+
+def language_idf(
+    df: np.ndarray, n_docs: int, vocab: Vocabulary | None, lang: str | None, config: ClusterConfig
+) -> np.ndarray:
+    """idf of a language's articles: their own df plus the background prior (`BackgroundPrior`).
+    Batch, distributed and (per query) online clustering all compute it this way."""
+    prior = BackgroundPrior(lang, config) if vocab is not None else None
+    if prior is None or not prior.docs:
+        return idf_of(df, n_docs)
+    return idf_of(df + prior.at(vocab, np.arange(len(df))), n_docs + prior.docs)
 
 
 def entry_weights(
@@ -288,14 +348,15 @@ def pair_parts(
 def batch_edges(enc: Encoded, config: ClusterConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Similarity graph of one language's articles: (left, right, sims) with left < right, sims ≥ min_edge.
 
-    Indices refer to the rows of `enc`, which must be sorted by time (NaN times last).
+    Indices refer to the rows of `enc`, which must be sorted by time (NaN times last). idf is
+    `language_idf` of the rows (their df plus the background prior).
     """
     n = len(enc)
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32))
     if n < 2:
         return empty
     df = np.bincount(enc.counts.indices, minlength=enc.counts.shape[1])
-    weighted = weigh(enc, idf_of(df, n), config)
+    weighted = weigh(enc, language_idf(df, n, enc.vocab, enc.lang, config), config)
     X, Tw, Db = weighted.X, weighted.Tw, weighted.Db
     ts = np.where(np.isnan(enc.ts), np.nanmax(enc.ts) if np.isfinite(enc.ts).any() else 0.0, enc.ts)
     cut = config.candidate_coverage
