@@ -55,6 +55,19 @@ def score(articles: list[Article], gold: Path, scorer: Path, quiet: bool = False
     return result.stdout if not quiet else result.stdout.strip().splitlines()[-1]
 
 
+HOUR_SPLITS = (("06-09", {"06", "07", "08", "09"}), ("10-13", {"10", "11", "12", "13"}))
+
+
+def score_hours(articles: list[Article], gold: Path, scorer: Path, hour_of: dict, hours: set) -> str:
+    """The summary line of the score over the gold articles of the given hour folders."""
+    lines = [line for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
+    kept = [line for line in lines if hour_of.get(json.loads(line)["file"]) in hours]
+    with tempfile.TemporaryDirectory() as tmp:
+        subset = Path(tmp) / "gold.jsonl"
+        subset.write_text("\n".join(kept) + "\n", encoding="utf-8")
+        return score(articles, subset, scorer, quiet=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=SHARED / "data" / "contest_html" / "20191101")
@@ -74,6 +87,9 @@ def main() -> int:
     news = sum(1 for a in result.articles if a.lang in NEWS_LANGUAGES and a.is_news)
     print(f"{len(paths)} files, {len(result.articles)} articles, {news} en/ru news in {elapsed:.1f}s")
     print(score(result.articles, args.gold, args.scorer), end="")
+    hour_of = {path.name: path.parent.name for path in paths}
+    for label, hours in HOUR_SPLITS:  # settings chosen on dev are chosen on the first split only
+        print(f"hours {label}: {score_hours(result.articles, args.gold, args.scorer, hour_of, hours)}")
 
     if args.sweep:
         gold_names = {json.loads(line)["file"] for line in args.gold.read_text().splitlines() if line.strip()}

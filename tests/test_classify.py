@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from newsthread.classify import NewsClassifier, rules
+from newsthread.classify import train as train_module
 from newsthread.classify.features import ArticleFeaturizer, normalise, words
 from newsthread.classify.model import default_model_path
-from newsthread.classify.train import fit, weak_labels
+from newsthread.classify.train import fit, label_weights, weak_labels
 from newsthread.model import CATEGORIES, Article
 
 
@@ -291,11 +292,55 @@ def test_rule_pre_checks_never_hide_a_match():
         ("https://sport.example.ua/news/12345", "sports"),
         ("https://www.theverge.com/2019/11/1/123/some-phone", ""),  # sites are separate
         ("https://www.example.com/2019/11/01/slug-with-sport-in-it", ""),  # the slug is not a section
+        ("https://example.ru/raznoe/123-slug.html", "other"),
+        ("https://example.com/russia/business/markets-slide", "economy"),  # the topic, not the place
+        ("https://example.com/russia/some-event", ""),  # a place is a broad section, not a topic
         ("", ""),
     ],
 )
 def test_section_category(url, category):
     assert rules.section_category(url) == category
+
+
+@pytest.mark.parametrize(
+    ("url", "broad"),
+    [
+        ("https://example.com/russia/some-event", True),
+        ("https://example.ru/news/obshchestvo/12345/", True),
+        ("https://example.com/us-news/2019/nov/01/slug", True),
+        ("https://example.com/politics/some-vote", False),
+        ("https://example.com/world-of-warcraft-patch", False),  # the slug is not a section
+    ],
+)
+def test_broad_section(url, broad):
+    assert rules.broad_section(url) == broad
+
+
+def test_broad_sections_give_light_society_labels(monkeypatch):
+    monkeypatch.setattr(train_module, "BROAD_LABEL_WEIGHT", 0.25)
+    urls = [
+        "https://example.com/ukraine/some-event",
+        "https://example.com/ukraine/sport/some-match",
+        "https://example.com/politics/some-vote",
+        "https://example.com/2019/11/01/no-section",
+    ]
+    articles = [Article(name=f"{i}.html", title="t", url=u, lang="en") for i, u in enumerate(urls)]
+    categories, _ = weak_labels(articles)
+    assert list(categories) == ["society", "sports", "society", ""]
+    assert list(label_weights(articles, categories)) == [0.25, 1.0, 1.0, 1.0]
+    monkeypatch.setattr(train_module, "BROAD_LABEL_WEIGHT", 0.0)
+    assert weak_labels(articles)[0][0] == ""  # weight 0: left unlabelled
+
+
+def test_broad_section_prior_is_weaker_than_a_topical_one(model):
+    plain = Article(
+        name="a.html", title="Council meets on Tuesday", url="https://x.example.com/a/1", lang="en"
+    )
+    broad = Article(name="b.html", title=plain.title, url="https://x.example.com/uk-news/1", lang="en")
+    topical = Article(name="c.html", title=plain.title, url="https://x.example.com/politics/1", lang="en")
+    society = list(model.classes_).index("society")
+    p_plain, p_broad, p_topical = model.category_proba([plain, broad, topical])[:, society]
+    assert p_plain < p_broad < p_topical
 
 
 def test_site_rules():

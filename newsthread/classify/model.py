@@ -37,6 +37,13 @@ NEWS_THRESHOLD = 0.3
 # 5, 0.831 at 10, 0.817 at 30, 0.814 when the section always wins; sections agree with the gold
 # about 80% of the time, i.e. odds of roughly 0.8 / (0.2 / 6) = 24 if the model knew nothing.
 SECTION_WEIGHT = 10.0
+# A broad section (/russia/, /obshchestvo/: rules.broad_section) with no topical one multiplies the
+# odds of "society" by this instead: such sections mix politics with the place's other news. Dev
+# hours 06-09 only: 1 is 1 ru article worse than 2-10, which tie.
+BROAD_WEIGHT = 2.0
+# Size of the navec part of the Russian features relative to the hashed words (train.py). Dev hours
+# 06-09 only (with the broad-section labels): ru category accuracy 0.790 at 0.5 and 3, 0.802 at 1.5.
+EMBEDDING_SCALE = 1.5
 
 
 def default_model_path() -> Path:
@@ -53,9 +60,10 @@ class NewsClassifier:
         lead_chars: int = 1500,
         alpha: float = 2e-5,
         news_alpha: float = 1e-5,
-        embedding_scale: float = 0.5,
+        embedding_scale: float = EMBEDDING_SCALE,
         news_threshold: float = NEWS_THRESHOLD,
         section_weight: float = SECTION_WEIGHT,
+        broad_weight: float = BROAD_WEIGHT,
         use_rules: bool = True,
         random_state: int = 0,
     ):
@@ -66,6 +74,7 @@ class NewsClassifier:
         self.embedding_scale = embedding_scale
         self.news_threshold = news_threshold
         self.section_weight = section_weight
+        self.broad_weight = broad_weight
         self.use_rules = use_rules
         self.random_state = random_state
         self._featurizer = ArticleFeaturizer(n_features=n_features, lead_chars=lead_chars)
@@ -81,6 +90,8 @@ class NewsClassifier:
 
     def _prepare(self) -> None:
         """Category and not-news weights side by side, one feature per row: one gather per batch."""
+        if getattr(self, "language_bias_", None) is None:  # models saved before it existed
+            self.language_bias_ = np.zeros((len(NEWS_LANGUAGES), len(self.classes_)), dtype=np.float32)
         self._weights_t = np.ascontiguousarray(
             np.hstack([self.coef_.T, self.news_coef_[:, None]]), dtype=np.float32
         )
@@ -90,12 +101,19 @@ class NewsClassifier:
         rows = self._featurizer.rows(articles, forms_for=("ru",))
         both = rows.dot(self._weights_t)
         logits = both[:, :-1] + self.intercept_ + self._form_scores(rows)
-        if self.section_weight != 1.0:
+        if self.language_bias_.any():
+            langs = {lang: i for i, lang in enumerate(NEWS_LANGUAGES)}
+            for row, article in enumerate(articles):
+                if article.lang in langs:
+                    logits[row] += self.language_bias_[langs[article.lang]]
+        if self.section_weight != 1.0 or self.broad_weight != 1.0:
             index = {c: i for i, c in enumerate(self.classes_)}
             for row, article in enumerate(articles):
                 named = rules.section_category(article.url)
                 if named in index:
                     logits[row, index[named]] += np.log(self.section_weight)
+                elif "society" in index and rules.broad_section(article.url):
+                    logits[row, index["society"]] += np.log(self.broad_weight)
         return logits, both[:, -1] + self.news_intercept_
 
     def _form_scores(self, rows: FeatureRows) -> np.ndarray:
@@ -197,6 +215,7 @@ class NewsClassifier:
             "embedding_scale": self.embedding_scale,
             "news_threshold": self.news_threshold,
             "section_weight": self.section_weight,
+            "broad_weight": self.broad_weight,
             "use_rules": self.use_rules,
             "random_state": self.random_state,
         }
@@ -215,6 +234,7 @@ class NewsClassifier:
             news_intercept=np.array([self.news_intercept_], dtype=np.float32),
             form_keys=self.form_keys_.astype(np.uint32),
             form_scores=self.form_scores_.astype(np.float16),
+            language_bias=self.language_bias_.astype(np.float32),
         )
 
     @classmethod
@@ -235,6 +255,8 @@ class NewsClassifier:
             model.news_intercept_ = float(data["news_intercept"][0])
             model.form_keys_ = data["form_keys"].astype(np.uint32)
             model.form_scores_ = data["form_scores"]
+            if "language_bias" in data:
+                model.language_bias_ = data["language_bias"].astype(np.float32)
         model._prepare()
         if set(model.classes_) != set(CATEGORIES):
             raise ValueError(f"{path}: model classes {model.classes_} are not the 7 categories")

@@ -29,10 +29,18 @@ _add(
     "politics politic political politika polit policy world worldnews inworld international foreign "
     "crime crimes criminal kriminal incident incidents accidents proisshestviya proisshestvija "
     "proishestviai proisshestvie chp courts court law legal election elections military army armiya "
-    "defence defense security geopolitics vlast gosudarstvo government govt parliament nation "
-    "national politics-and-nation obshchestvo obshhestvo obschestvo obshestvo obshestvo society "
-    "social socium v_mire mir svit strana rossiya russia ukraine ukraina europe americas asia africa "
-    "middleeast middle-east us-news uk-news world-news",
+    "defence defense security geopolitics vlast gosudarstvo government govt parliament "
+    "politics-and-nation",
+)
+# Broad sections: a country or region (/russia/, /ukraine/, /us-news/...) or "society" at large
+# (/obshchestvo/). Mostly politics and incidents, but they also hold the place's business, culture,
+# science and local life (excursions, contests, parks), which the tgnews categories put elsewhere.
+# Training labels them society with a small weight and prediction gives them a small prior
+# (train.py, model.py). World sections stay topical: world news is mostly international politics.
+BROAD_SECTION_WORDS: frozenset[str] = frozenset(
+    "nation national v_mire mir svit strana rossiya "
+    "russia ukraine ukraina europe americas asia africa middleeast middle-east us-news uk-news "
+    "world-news obshchestvo obshhestvo obschestvo obshestvo society social socium".split()
 )
 _add(
     "economy",
@@ -72,7 +80,9 @@ _add(
 _add(
     "other",
     "lifestyle life-style lifeandstyle life style zhizn stil-zhizni weather pogoda travel tourism "
-    "turizm food food-drink religion religiya family eda",
+    "turizm food food-drink religion religiya family eda raznoe interesno lyubopitno tsikave "
+    "mish-mash priroda nature animals pets zhivotnye odd offbeat weird-news odd-news oddly viral "
+    "good-news education obrazovanie",
 )
 
 # Sections that hold little news at all (opinion, how-to, shopping, reviews...): weak not-news.
@@ -105,6 +115,15 @@ def section_category(url: str) -> str:
             if word in SECTION_WORDS:
                 return SECTION_WORDS[word]
     return subdomain_category(url)
+
+
+def broad_section(url: str) -> bool:
+    """Whether a URL section is a broad one (a place, or society at large; BROAD_SECTION_WORDS)."""
+    return any(
+        segment in BROAD_SECTION_WORDS
+        or any(word in BROAD_SECTION_WORDS for word in _SEGMENT_SPLIT.split(segment))
+        for segment in url_sections(url)
+    )
 
 
 def subdomain_category(url: str) -> str:
