@@ -167,6 +167,35 @@ def test_kill_9_then_restart_keeps_every_acknowledged_write(db_url, launch):
     client.close()
 
 
+def test_a_restart_restores_the_saved_threads_and_a_changed_article_rejoins(db_url, launch):
+    server = launch(db_url)
+    server.wait_ready()
+    client = server.client()
+    put_all(client, DOCS)
+    before = all_threads(client)
+    client.close()
+    server.stop()  # a clean stop saves the thread labels
+
+    again = launch(db_url)
+    again.wait_ready()
+    client = again.client()
+    status, info = client.get_json("/api/status")
+    assert status == 200 and info["labels_restored"] == len(EN_NEWS) + len(RU_NEWS)
+    assert all_threads(client) == before
+    assert client.put("1002.html", DOC["1002.html"].html(), 7 * DAY) == 204  # after the save
+    again.kill9()
+    third = launch(db_url)
+    third.wait_ready()
+    client = third.client()
+    status, info = client.get_json("/api/status")
+    assert info["labels_restored"] == len(EN_NEWS) + len(RU_NEWS) - 1  # 1002.html changed since
+    for lang in ("en", "ru"):
+        assert sorted(names_in({"threads": all_threads(client)[lang]})) == sorted(
+            names_in({"threads": before[lang]})
+        )
+    client.close()
+
+
 def test_port_opens_at_once_and_answers_503_until_loaded(tmp_path, launch):
     db = str(tmp_path / "loaded.db")
     first = launch(db)
@@ -345,6 +374,12 @@ def test_json_api_and_docs(tmp_path, launch):
     status, headers, data = client.request("GET", "/docs")  # offline: no external script
     assert status == 200 and b"/threads" in data and b"/api/threads/{thread_id}" in data
     assert b"<script" not in data
+    status, headers, data = client.request("GET", "/docs/swagger")  # its assets come from us
+    assert status == 200 and b"http://" not in data and b"https://" not in data
+    if b"/docs/swagger-ui/swagger-ui-bundle.js" in data:  # swagger-ui-bundle is installed
+        status, headers, script = client.request("GET", "/docs/swagger-ui/swagger-ui-bundle.js")
+        assert status == 200 and len(script) > 100_000
+    assert client.request("GET", "/docs/swagger-ui/..%2Fsecret")[0] == 404
     status, spec = client.get_json("/openapi.json")
     assert {"/threads", "/api/threads", "/api/threads/{thread_id}", "/api/articles/{name}"} <= set(
         spec["paths"]

@@ -134,3 +134,121 @@ def test_a_write_is_in_the_next_snapshot_while_the_cluster_thread_runs(articles)
                 assert (copy.name in snapshot.thread_of) == is_threadable(copy), copy.name
     finally:
         index.stop()
+
+
+def test_incremental_ranking_equals_a_full_rank_after_writes_deletes_and_a_recluster(articles):
+    from newsthread.rank import make_threads, rank_threads
+
+    index = ThreadIndex()
+    # copies spread over two days: threads of different ages, so the decay matters
+    for hours in range(0, 48, 6):
+        for article in articles.values():
+            copy = replace(article, name=f"h{hours}-{article.name}")
+            if copy.published is not None:
+                copy.published = article.published - timedelta(hours=hours)
+            index.put(copy)
+
+    def check() -> None:
+        snapshot = index.snapshot()
+        groups = [[a for a in t.articles] for t in snapshot.threads]
+        expected = rank_threads(make_threads(groups, index._authority_model()), snapshot.now_datetime)
+        assert [t.id for t in snapshot.threads] == [t.id for t in expected]
+        for lang in ("en", "ru"):
+            for category in ("any", "economy", "society"):
+                got, _ = snapshot.select(3 * DAY, lang, category)
+                want = [
+                    t
+                    for t in expected
+                    if (t.lang or t.articles[0].lang) == lang
+                    and (category == "any" or (t.category or "other") == category)
+                ]
+                assert [t.id for t in got] == [t.id for t in want]
+                for a, b in zip(got, want, strict=True):
+                    assert a.importance == pytest.approx(b.importance)
+        thread_of = {a.name: t for t in snapshot.threads for a in t.articles}
+        assert snapshot.thread_of == thread_of
+
+    check()
+    index.delete("h0-1001.html")
+    index.put(replace(articles["2003.html"], name="h6-2003.html", title="Банк России снизил ставку"))
+    check()
+    index.recluster()
+    check()
+    index.put(replace(articles["1001.html"], name="late.html"))
+    check()
+
+
+def test_saved_labels_restore_the_groups_and_threads_without_the_batch_pass(articles, monkeypatch):
+    from newsthread.server import index as index_module
+
+    first = ThreadIndex()
+    first.load(articles.values())
+    first.put(replace(articles["1001.html"], name="late.html"))
+    before = first.snapshot()
+    saved = first.saved_labels(lambda: 7)
+    assert saved is not None and saved.cursor == 7
+    assert set(saved.labels) == {a.name for t in before.threads for a in t.articles}
+
+    made: list[int] = []
+    real_make = index_module.make
+    monkeypatch.setattr(
+        index_module,
+        "make",
+        lambda groups, authority: made.append(len(groups)) or real_make(groups, authority),
+    )
+    batch = []
+    monkeypatch.setattr("newsthread.cluster.online.cluster_encoded", lambda *a, **k: batch.append(1))
+    again = ThreadIndex()
+    again.load([*articles.values(), first.get("late.html")], saved)
+    after = again.snapshot()
+    assert not batch and sum(made) == 0  # groups and threads restored as saved
+    assert [(t.id, t.title, [a.name for a in t.articles]) for t in after.threads] == [
+        (t.id, t.title, [a.name for a in t.articles]) for t in before.threads
+    ]
+    # an article without a label (changed since the save) joins online
+    saved.labels.pop("late.html")
+    third = ThreadIndex()
+    third.load([*articles.values(), first.get("late.html")], saved)
+    assert "late.html" in third.snapshot().thread_of and not batch
+
+
+def test_adding_a_batch_gives_the_groups_of_adding_one_by_one(articles):
+    from newsthread.cluster import OnlineClusterer
+
+    ordered = sorted(articles.values(), key=lambda a: (a.timestamp, a.name))
+    ordered = [a for a in ordered if is_threadable(a)]
+    ordered.append(replace(ordered[0], title="Replaced within the batch"))  # a name twice
+    one, many = OnlineClusterer(), OnlineClusterer()
+    keys = [one.add(a) for a in ordered]
+    assert many.add_batch(ordered[:3]) + many.add_batch(ordered[3:]) == keys
+    as_sets = lambda c: sorted(sorted(a.name for a in g) for g in c.groups())  # noqa: E731
+    assert as_sets(one) == as_sets(many)
+
+
+def test_upkeep_saves_labels_purges_tombstones_and_a_replica_behind_them_reloads(
+    articles, tmp_path, monkeypatch
+):
+    from newsthread.server import app
+    from newsthread.server.app import ServerState
+    from newsthread.store import open_store
+
+    db = str(tmp_path / "shared.db")
+    one, two = ServerState(db, follow_interval=None), ServerState(db, follow_interval=None)
+    one.store, two.store = open_store(db), open_store(db)
+    first, second, third = (articles[n] for n in ("1001.html", "1002.html", "2001.html"))
+    one.store.apply([("put", first, None), ("put", second, None)])
+    one.follow()
+    two.follow()
+    assert first.name in two.index and second.name in two.index
+
+    one.store.apply([("delete", first.name, None), ("put", third, None)])
+    one.follow()
+    monkeypatch.setattr(app, "TOMBSTONE_RETENTION", 0.0)
+    one.upkeep()  # the delete of `first` is past the retention: its tombstone goes
+    saved = one.store.load_labels()
+    assert set(saved.labels) == {second.name, third.name} and saved.cursor == one.store.cursor()
+    assert one.store.purged_through() == one.store.cursor()
+    assert [c.name for c in one.store.changes_since(0)[0]] == [second.name, third.name]
+
+    two.follow()  # it never saw the delete: it reloads instead of keeping `first`
+    assert first.name not in two.index and {second.name, third.name} <= set(two.index.articles)

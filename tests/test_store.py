@@ -238,3 +238,36 @@ def test_a_sqlite_file_of_another_layout_is_refused_with_a_clear_error(tmp_path)
         conn.execute("CREATE TABLE articles (name TEXT PRIMARY KEY, text TEXT)")
     with pytest.raises(RuntimeError, match="another version of newsthread"):
         open_store(path)
+
+
+def test_thread_labels_are_replaced_as_a_whole(store):
+    from newsthread.store import SavedLabels
+
+    assert store.load_labels() == SavedLabels()
+    store.save_labels(SavedLabels({"1.html": "en:1", "2.html": "en:1", "3.html": "ru:4"}, {"en:1": "{}"}, 3))
+    store.save_labels(SavedLabels({"1.html": "en:7", "4.html": "ru:2"}, {"en:7": '{"t": "x"}'}, 5))
+    assert store.load_labels() == SavedLabels({"1.html": "en:7", "4.html": "ru:2"}, {"en:7": '{"t": "x"}'}, 5)
+    store.put(article("1.html"))
+    cursor = store.cursor()
+    store.put(article("2.html"))
+    store.delete("1.html")
+    assert store.names_changed_since(cursor) == {"1.html", "2.html"}
+
+
+def test_purging_tombstones_keeps_the_feed_moving_forward(store):
+    for k in range(4):
+        store.put(article(f"{k}.html"))
+    store.delete("0.html")
+    store.delete("1.html")
+    cursor = store.cursor()
+    store.delete("2.html")  # the newest change
+    assert store.purged_through() == 0
+    assert store.purge_tombstones(store.cursor()) == 2  # the newest tombstone stays
+    assert store.purged_through() == cursor + 1
+    changes, end = store.changes_since(0)
+    assert [c.name for c in changes] == ["3.html", "2.html"] and changes[-1].deleted
+    store.put(article("5.html"))
+    changes, _ = store.changes_since(end)
+    assert [c.name for c in changes] == ["5.html"] and changes[0].seq > end  # no seq reused
+    assert store.put(article("0.html")) is True  # a purged name is new again
+    assert store.count() == 3

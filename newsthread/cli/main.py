@@ -218,6 +218,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         from newsthread.classify.train import main as train_classifier
 
         return train_classifier(args.train_args) or 0
+    if args.what == "background":
+        from newsthread.cluster.build_background import main as build_background
+
+        return build_background(args.train_args) or 0
     from newsthread.rank.build_authority import main as build_authority
 
     return build_authority(args.train_args) or 0
@@ -262,7 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--load", nargs="+", metavar="PATH", help="read these files/directories into the store first"
     )
     train = add("train", cmd_train, "rebuild a shipped model from the data under ../shared")
-    train.add_argument("what", choices=("classifier", "authority"), help="which model to rebuild")
+    train.add_argument(
+        "what", choices=("classifier", "background", "authority"), help="which model to rebuild"
+    )
     train.add_argument("train_args", nargs=argparse.REMAINDER, help="options passed to the training script")
     return parser
 

@@ -19,12 +19,19 @@ of indexed articles beyond their postings (a few ms with 36k articles of one lan
 `bench/threads_speed.py`). `remove` is O(1) (lazy; postings are compacted when a quarter is
 dead). Online assignment never merges or splits existing groups and idf drifts as articles
 arrive: `recluster()` re-runs the batch pass over the live articles and rebuilds the indexes.
+
+`add_batch(articles)` adds several in turn (the same groups as `add` one by one) with one
+encoding. `load(articles, labels)` fills an empty clusterer at once, keeping the groups of
+`labels()` saved earlier (no batch pass). `keyed_groups()` / `drain_touched()` / `members()`
+let the live index re-make only the threads whose groups changed; `generation` bumps when
+every group changes at once.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
+from dataclasses import replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -32,6 +39,7 @@ import scipy.sparse as sp
 from newsthread.cluster.batch import cluster_encoded, ensure_terms, time_order
 from newsthread.cluster.config import DEFAULT_CONFIG, ClusterConfig
 from newsthread.cluster.similarity import (
+    BackgroundPrior,
     Encoded,
     Vocabulary,
     combine,
@@ -119,6 +127,26 @@ class _Postings:
                 del self.arrays[term], self.sizes[term]
 
 
+def _row_of(enc: Encoded, k: int) -> Encoded:
+    """Row k of `enc` as an Encoded of one row (its arrays are views)."""
+    lo, hi = int(enc.counts.indptr[k]), int(enc.counts.indptr[k + 1])
+    counts = sp.csr_matrix(
+        (enc.counts.data[lo:hi], enc.counts.indices[lo:hi], np.array([0, hi - lo])),
+        shape=(1, enc.counts.shape[1]),
+    )
+    return replace(
+        enc,
+        counts=counts,
+        in_title=enc.in_title[lo:hi],
+        strong=enc.strong[lo:hi] if enc.strong is not None else None,
+        ts=enc.ts[k : k + 1],
+        hosts=enc.hosts[k : k + 1],
+        speakers=enc.speakers[k : k + 1],
+        title_sets=enc.title_sets[k : k + 1],
+        kinds=enc.kinds[k : k + 1] if enc.kinds is not None else None,
+    )
+
+
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Concatenated aranges [starts[k], starts[k] + lengths[k]) (vectorised)."""
     total = int(lengths.sum())
@@ -134,6 +162,7 @@ class _LanguageIndex:
         self.config = config
         self.boosted = config.entity_boost != 1.0
         self.vocab = Vocabulary()
+        self.prior = BackgroundPrior(lang, config)  # the background df batch clustering adds too
         # entries of every row ever added (dead rows stay until the next rebuild)
         self.terms = _Grow(np.int32)
         self.counts = _Grow(np.float32)
@@ -161,6 +190,7 @@ class _LanguageIndex:
         self.groups: dict[int, set[int]] = {}
         self.group_ids = itertools.count()
         self.dead = 0
+        self.touched: set[int] = set()  # groups whose members changed since `drain_touched`
 
     # -- storage ---------------------------------------------------------------------------------
     def _widen_df(self) -> None:
@@ -193,6 +223,7 @@ class _LanguageIndex:
         self.title_sets.append(enc.title_sets[k])
         self.by_name[article.name] = slot
         self.groups.setdefault(group, set()).add(slot)
+        self.touched.add(group)
         self.n_live += 1
         return slot
 
@@ -213,6 +244,7 @@ class _LanguageIndex:
         self.n_live -= 1
         group = int(self.group.data[slot])
         members = self.groups.get(group)
+        self.touched.add(group)
         if members is not None:
             members.discard(slot)
             if not members:
@@ -241,7 +273,8 @@ class _LanguageIndex:
         def idf_at(terms: np.ndarray) -> np.ndarray:
             """idf as if the new article were indexed too (df + 1 for its terms)."""
             pos = np.minimum(np.searchsorted(q_terms, terms), len(q_terms) - 1)
-            return idf_of(self.df[terms] + (q_terms[pos] == terms), n_docs)
+            df = self.df[terms] + (q_terms[pos] == terms) + self.prior.at(self.vocab, terms)
+            return idf_of(df, n_docs + self.prior.docs)
 
         idf = np.zeros(len(self.vocab), dtype=np.float32)
         idf[q_terms] = idf_at(q_terms)
@@ -325,7 +358,16 @@ class _LanguageIndex:
 
     # -- public ------------------------------------------------------------------------------------
     def add(self, article: Article) -> int:
-        enc = encode([article], self.vocab, self.config, grow=True)
+        return self.add_encoded(encode([article], self.vocab, self.config, grow=True), 0, article)
+
+    def add_many(self, articles: list[Article]) -> list[int]:
+        """`add` each in turn (the same groups), encoding them together: one call's overhead."""
+        enc = encode(articles, self.vocab, self.config, grow=True)
+        return [self.add_encoded(enc, k, article) for k, article in enumerate(articles)]
+
+    def add_encoded(self, batch: Encoded, k: int, article: Article) -> int:
+        """Add row k of `batch` (encoded with this index's vocabulary) as `article`."""
+        enc = _row_of(batch, k) if len(batch) > 1 else batch
         slots, scores = self.similarities(enc)
         best_group, best_mean = -1, -1.0
         if len(slots):
@@ -354,15 +396,28 @@ class _LanguageIndex:
         articles = self.articles
         return [[articles[s] for s in sorted(members)] for members in self.groups.values()]  # type: ignore[misc]
 
-    def rebuild(self, articles: list[Article]) -> None:
-        """Fresh indexes over `articles`, grouped by the batch pass (bulk: no per-term loop)."""
+    def members(self, group: int) -> list[Article]:
+        """The group's articles in slot order (empty when the group is gone)."""
+        articles = self.articles
+        return [articles[s] for s in sorted(self.groups.get(group, ()))]  # type: ignore[misc]
+
+    def rebuild(self, articles: list[Article], labels: list[int] | None = None) -> None:
+        """Fresh indexes over `articles`, grouped by the batch pass (bulk: no per-term loop).
+
+        With `labels` (one per article: equal labels = one group, e.g. the groups saved before
+        a restart) the batch pass is skipped and those groups are kept as they are."""
         self.__init__(self.lang, self.config)  # type: ignore[misc]
+        if labels is not None:
+            label_of = {a.name: label for a, label in zip(articles, labels, strict=True)}
         ordered = time_order(articles)
         n = len(ordered)
         if not n:
             return
         enc = encode(ordered, self.vocab, self.config)
-        labels = cluster_encoded(enc, self.config, self.lang) if n > 1 else np.zeros(1, np.int64)
+        if labels is not None:
+            labels = np.array([label_of[a.name] for a in ordered], dtype=np.int64)
+        else:
+            labels = cluster_encoded(enc, self.config, self.lang) if n > 1 else np.zeros(1, np.int64)
         group_of: dict[int, int] = {}
         for label in labels.tolist():
             if label not in group_of:
@@ -415,6 +470,7 @@ class OnlineClusterer:
         self.config = config or DEFAULT_CONFIG
         self._indexes: dict[str, _LanguageIndex] = {}
         self._lang_of: dict[str, str] = {}
+        self.generation = 0  # bumps when every group changes at once (load, recluster)
 
     def __len__(self) -> int:
         return len(self._lang_of)
@@ -440,6 +496,34 @@ class OnlineClusterer:
         for article in time_order(list(articles)):
             self.add(article)
 
+    def add_batch(self, articles: list[Article]) -> list[str]:
+        """`add` each article in the given order (the same groups as one by one), encoding
+        those of a language together: the per-call overhead is paid once (the live server
+        adds the PUTs that arrive together this way)."""
+        keys: list[str] = []
+        run: list[Article] = []
+        for article in articles:
+            if run and (article.lang or "und") != (run[0].lang or "und"):
+                keys.extend(self._add_run(run))
+                run = []
+            if any(a.name == article.name for a in run):  # a name twice: the first goes in first
+                keys.extend(self._add_run(run))
+                run = []
+            run.append(article)
+        if run:
+            keys.extend(self._add_run(run))
+        return keys
+
+    def _add_run(self, run: list[Article]) -> list[str]:
+        """Articles of one language, each name once."""
+        for article in run:
+            self.remove(article.name)
+        ensure_terms(run)
+        lang = run[0].lang or "und"
+        groups = self._index(lang).add_many(run)
+        self._lang_of.update((a.name, lang) for a in run)
+        return [f"{lang}:{group}" for group in groups]
+
     def remove(self, name: str) -> bool:
         lang = self._lang_of.pop(name, None)
         if lang is None:
@@ -452,8 +536,68 @@ class OnlineClusterer:
             out.extend(index.group_lists())
         return out
 
+    def keyed_groups(self) -> dict[tuple[str, int], list[Article]]:
+        """Every group by its key (language, group number); keys stay until the group changes
+        language or the clustering is rebuilt (`generation`)."""
+        out: dict[tuple[str, int], list[Article]] = {}
+        for lang, index in self._indexes.items():
+            articles = index.articles
+            for group, members in index.groups.items():
+                out[(lang, group)] = [articles[s] for s in sorted(members)]  # type: ignore[misc]
+        return out
+
+    def drain_touched(self) -> list[tuple[str, int]]:
+        """Keys of the groups whose members changed since the last call (or since a rebuild)."""
+        keys = []
+        for lang, index in self._indexes.items():
+            keys.extend((lang, group) for group in index.touched)
+            index.touched = set()
+        return keys
+
+    def members(self, key: tuple[str, int]) -> list[Article]:
+        index = self._indexes.get(key[0])
+        return index.members(key[1]) if index is not None else []
+
+    def labels(self) -> dict[str, str]:
+        """Article name → its group key as text ("en:17"): what `load` restores."""
+        out: dict[str, str] = {}
+        for lang, index in self._indexes.items():
+            articles = index.articles
+            for group, members in index.groups.items():
+                label = f"{lang}:{group}"
+                for slot in members:
+                    out[articles[slot].name] = label  # type: ignore[union-attr]
+        return out
+
+    def load(self, articles: list[Article], labels: dict[str, str] | None = None) -> list[Article]:
+        """Fill an empty clusterer at once. Articles with a label (from `labels()`, e.g. saved
+        before a restart) keep those groups without a batch pass, when nearly every article of their
+        language has one; the other languages are grouped by the batch pass. Returns the
+        articles left out (a restored language's unlabelled ones): `add` them afterwards."""
+        self.generation += 1
+        labels = labels or {}
+        by_lang: dict[str, list[Article]] = {}
+        for article in articles:
+            by_lang.setdefault(article.lang or "und", []).append(article)
+        ensure_terms(articles)
+        left_out: list[Article] = []
+        for lang, items in by_lang.items():
+            labelled = [a for a in items if a.name in labels]
+            # restoring pays while the rest, added one by one, costs less than a batch pass
+            if labelled and len(items) - len(labelled) <= max(200, len(items) // 20):
+                numbers: dict[str, int] = {}
+                ids = [numbers.setdefault(labels[a.name], len(numbers)) for a in labelled]
+                self._index(lang).rebuild(labelled, ids)
+                left_out.extend(a for a in items if a.name not in labels)
+                items = labelled
+            else:
+                self._index(lang).rebuild(items)
+            self._lang_of.update((a.name, lang) for a in items)
+        return left_out
+
     def recluster(self) -> None:
         """Regroup every live article with the batch pass (fixes order effects and idf drift)."""
+        self.generation += 1
         for index in self._indexes.values():
             articles = index.live_articles()
             ensure_terms(articles)

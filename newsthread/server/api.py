@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from newsthread.model import Article, Thread
 from newsthread.server.app import ServerState, error_response
@@ -168,6 +170,7 @@ async def get_thread(thread_id: str, request: Request) -> JSONResponse:
     thread = snapshot.by_id.get(thread_id)
     if thread is None:
         return error_response(404, f"no thread with id {thread_id[:40]!r}")
+    snapshot.decay(thread)
     return JSONResponse(await run_in_threadpool(_thread_detail, state, thread))
 
 
@@ -270,10 +273,49 @@ async def docs(request: Request) -> HTMLResponse:
     return HTMLResponse(render_docs(request.app.openapi()))
 
 
+SWAGGER_ASSETS = "/docs/swagger-ui"
+SWAGGER_FILES = {  # served from the swagger-ui-bundle package: nothing is fetched from a CDN
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "favicon-32x32.png": "image/png",
+}
+
+
+def swagger_assets_dir() -> Path | None:
+    """The Swagger UI files shipped by the `swagger-ui-bundle` package, when it is installed."""
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:
+        return None
+    path = Path(swagger_ui_path)
+    return path if all((path / name).is_file() for name in SWAGGER_FILES) else None
+
+
 @docs_router.get("/docs/swagger")
 async def swagger(request: Request) -> HTMLResponse:
-    """The interactive Swagger UI (its scripts come from a CDN: needs network access)."""
-    return get_swagger_ui_html(openapi_url=request.app.openapi_url, title="newsthread – Swagger UI")
+    """The interactive Swagger UI, with its scripts served by this server (works offline)."""
+    if swagger_assets_dir() is None:
+        return HTMLResponse(
+            "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Swagger UI</title></head><body>"
+            "<p>The interactive Swagger UI needs the <code>swagger-ui-bundle</code> Python package"
+            " (<code>pip install swagger-ui-bundle</code>). The API is described at"
+            " <a href='/docs'>/docs</a> and <a href='/openapi.json'>/openapi.json</a>.</p></body></html>"
+        )
+    return get_swagger_ui_html(
+        openapi_url=request.app.openapi_url,
+        title="newsthread – Swagger UI",
+        swagger_js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
+        swagger_css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
+        swagger_favicon_url=f"{SWAGGER_ASSETS}/favicon-32x32.png",
+    )
+
+
+@docs_router.get(SWAGGER_ASSETS + "/{file}")
+async def swagger_asset(file: str) -> FileResponse:
+    folder = swagger_assets_dir()
+    if folder is None or file not in SWAGGER_FILES:  # only the listed files: no path tricks
+        raise StarletteHTTPException(404)
+    return FileResponse(folder / file, media_type=SWAGGER_FILES[file])
 
 
 def render_docs(spec: dict[str, Any]) -> str:
@@ -288,7 +330,7 @@ def render_docs(spec: dict[str, Any]) -> str:
         "</style></head><body>",
         f"<h1>{esc(info.get('title', 'API'))} {esc(str(info.get('version', '')))}</h1>",
         f"<p>{esc(info.get('summary', ''))}</p>",
-        "<p>Machine-readable: <a href='/openapi.json'>/openapi.json</a> · interactive (needs network): "
+        "<p>Machine-readable: <a href='/openapi.json'>/openapi.json</a> · interactive: "
         "<a href='/docs/swagger'>Swagger UI</a></p>",
     ]
     by_tag: dict[str, list[str]] = {}

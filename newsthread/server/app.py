@@ -19,6 +19,7 @@ import os
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -36,7 +37,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from newsthread.ingest import ReadError, read_bytes
 from newsthread.model import NEWS_LANGUAGES, Article
 from newsthread.server.index import ThreadIndex
-from newsthread.store import Change, Store, open_store
+from newsthread.store import Change, SavedLabels, Store, open_store
 
 log = logging.getLogger("newsthread.server")
 
@@ -45,6 +46,9 @@ MAX_BATCH = 256  # writes committed together by the writer
 RECLUSTER_INTERVAL = 30.0  # seconds between background re-clusterings (when anything changed)
 FOLLOW_INTERVAL = 1.0  # seconds between reads of the store's change feed (other replicas' writes)
 RETRY_LOADING_AFTER = 5.0  # seconds between attempts to open the store when it fails
+UPKEEP_INTERVAL = 10.0  # seconds between checks for saving thread labels / purging tombstones
+LABELS_MAX_AGE = 60.0  # seconds: saved thread labels are refreshed at least this often after writes
+TOMBSTONE_RETENTION = 600.0  # seconds a delete stays in the change feed (replicas poll every second)
 
 
 # -- reading PUT bodies ------------------------------------------------------------------------
@@ -167,7 +171,9 @@ class _Job:
     op: str  # "put" | "delete"
     target: Any  # Article | name
     raw: bytes | None
-    done: Callable[[bool | None, BaseException | None], None]
+    done: Callable[[bool | None, BaseException | None], None] | None  # for submit_sync
+    loop: asyncio.AbstractEventLoop | None = None  # for submit: the future to resolve there
+    future: asyncio.Future | None = None
 
 
 class Writer:
@@ -200,11 +206,7 @@ class Writer:
         """Queue a write; the future resolves to True (new / existed) after commit + index update."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-
-        def done(result: bool | None, error: BaseException | None) -> None:
-            loop.call_soon_threadsafe(_resolve, future, result, error)
-
-        self._queue.put(_Job(op, target, raw, done))
+        self._queue.put(_Job(op, target, raw, None, loop, future))
         return future
 
     def submit_sync(self, op: str, target: Any, raw: bytes | None = None) -> bool:
@@ -245,8 +247,7 @@ class Writer:
                 results = self.store.apply([(j.op, j.target, j.raw) for j in jobs])
             except Exception as error:
                 log.exception("store write failed (%d writes not acknowledged)", len(jobs))
-                for j in jobs:
-                    j.done(None, error)
+                _acknowledge(jobs, [None] * len(jobs), error)
                 return
             for j in jobs:
                 try:
@@ -260,17 +261,32 @@ class Writer:
                 self.on_commit(*self.store.last_commit)
         self.commits += 1
         self.written += len(jobs)
-        for j, result in zip(jobs, results, strict=True):
-            j.done(result, None)
+        _acknowledge(jobs, results, None)
 
 
-def _resolve(future: asyncio.Future, result: bool | None, error: BaseException | None) -> None:
-    if future.done():  # the client went away; the write happened anyway
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
+def _acknowledge(jobs: list[_Job], results: list[bool | None], error: BaseException | None) -> None:
+    """Resolve the jobs' futures: one wake-up of each event loop for the whole group."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, bool | None]]] = {}
+    for job, result in zip(jobs, results, strict=True):
+        if job.done is not None:
+            job.done(result, error)
+        else:
+            by_loop.setdefault(job.loop, []).append((job.future, result))
+    for loop, items in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_resolve_all, items, error)
+        except RuntimeError:  # the loop is closed: the server is stopping, nobody waits
+            pass
+
+
+def _resolve_all(items: list[tuple[asyncio.Future, bool | None]], error: BaseException | None) -> None:
+    for future, result in items:
+        if future.done():  # the client went away; the write happened anyway
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
 
 
 # -- server state ------------------------------------------------------------------------------
@@ -313,6 +329,12 @@ class ServerState:
         self.load_seconds: float | None = None
         self.first_snapshot: tuple[float, float] | None = None  # (wall s, CPU s)
         self._cursor = 0
+        self._labels_saved: tuple[Any, float] = (None, 0.0)  # (what was saved, monotonic time)
+        self._cursor_samples: deque[tuple[float, int]] = deque()  # (monotonic time, cursor)
+        self._purged_seq = 0
+        self.labels_restored = 0  # articles grouped by saved labels at the last load
+        self.labels_saves = 0
+        self.labels_saved_version: int | None = None  # index version the saved labels show
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -345,6 +367,7 @@ class ServerState:
         self.index.start(self.recluster_interval)
         if self.follow_interval:
             self._spawn(self._follow_loop, "follower")
+        self._spawn(self._upkeep_loop, "upkeep")
         self.ready_seconds = time.time() - self.started_at
         self.ready, self.status, self.error = True, "ready", None
         log.info(
@@ -371,7 +394,12 @@ class ServerState:
             gc.disable()
             try:
                 self._cursor = self.store.cursor()
-                self.index.load(self.store.iter_articles(with_text=False))
+                saved = self._saved_labels()
+                self.index.load(self.store.iter_articles(with_text=False), saved)
+                self.labels_restored = len(saved.labels) if saved else 0
+                # unless every live article was restored from saved labels, save them soon
+                restored = saved is not None and self.labels_restored >= self.index.live_count
+                self._labels_saved = (self._labels_marker() if restored else None, time.monotonic())
                 self.status = "building threads"
                 first = self.index.snapshot()
                 self.first_snapshot = (round(first.build_seconds, 3), round(first.build_cpu_seconds, 3))
@@ -382,10 +410,27 @@ class ServerState:
             self.status = "loading models"
             warm.result()  # a model that cannot load is an error: retried, 503 meanwhile
 
+    def _saved_labels(self) -> SavedLabels | None:
+        """The thread labels saved by the last run, less those of articles changed since."""
+        try:
+            saved = self.store.load_labels()
+            if not saved.labels:
+                return None
+            for name in self.store.names_changed_since(saved.cursor):
+                saved.labels.pop(name, None)
+        except Exception:  # a cache: without it the batch pass groups the articles
+            log.exception("reading the saved thread labels failed")
+            return None
+        return saved
+
     def close(self) -> None:
         self._stop.set()
         if self.writer is not None:
             self.writer.stop()
+            try:  # the next start then skips the batch pass
+                self.upkeep(force=True)
+            except Exception:
+                log.exception("saving the thread labels at shutdown failed")
         if self.reader is not None:
             self.reader.close()
         for thread in self._threads:
@@ -405,6 +450,13 @@ class ServerState:
     def follow(self) -> int:
         """Apply writes other processes committed to the shared store; returns how many."""
         applied = 0
+        if self.store.purged_through() > self._cursor:
+            # deletes we have not seen may be purged from the feed: reload everything
+            with self.apply_lock:
+                log.warning("the change feed moved past this replica: reloading the index")
+                self._cursor = self.store.cursor()
+                self.index.load(self.store.iter_articles(with_text=False))
+                return len(self.index)
         while True:
             with self.apply_lock:  # the writer applies its own commits under the same lock
                 changes, cursor = self.store.changes_since(self._cursor)
@@ -413,6 +465,43 @@ class ServerState:
                 self._cursor = cursor
             if not changes:
                 return applied
+
+    def _upkeep_loop(self) -> None:
+        while not self._stop.wait(UPKEEP_INTERVAL):
+            try:
+                self.upkeep()
+            except Exception:
+                log.exception("store upkeep failed")
+
+    def _labels_marker(self) -> tuple[int, int, int]:
+        stats = self.index.stats
+        return (stats.reclusters, stats.backlog_rebuilds, self.index.version)
+
+    def upkeep(self, force: bool = False) -> None:
+        """Save the thread labels when the groups changed (a re-clustering, or writes over a
+        minute ago), so a restart skips the batch pass; purge tombstones past the retention."""
+        marker, saved_at = self._labels_saved
+        now = time.monotonic()
+        current = self._labels_marker()
+        if current != marker and (
+            force or marker is None or current[:2] != marker[:2] or now - saved_at >= LABELS_MAX_AGE
+        ):
+            # no write lands between reading the cursor and the labels
+            saved = self.index.saved_labels(lambda: self._cursor, hold=self.apply_lock)
+            if saved is not None:
+                self.store.save_labels(saved)
+                self._labels_saved = (current, now)
+                self.labels_saves += 1
+                self.labels_saved_version = current[2]
+        self._cursor_samples.append((now, self._cursor))
+        through = 0
+        while self._cursor_samples and now - self._cursor_samples[0][0] >= TOMBSTONE_RETENTION:
+            through = self._cursor_samples.popleft()[1]
+        if through > self._purged_seq:
+            purged = self.store.purge_tombstones(through)
+            self._purged_seq = through
+            if purged:
+                log.info("purged %d tombstones from the change feed", purged)
 
     def _own_commit(self, before: int, after: int) -> None:
         """Called by the writer under apply_lock: skip our own changes in the feed when we can."""
@@ -450,6 +539,9 @@ class ServerState:
             "snapshot_build_cpu_seconds": snapshot.build_cpu_seconds if snapshot else None,
             "load_phases": stats.load_phases,
             "first_snapshot": self.first_snapshot,
+            "labels_restored": self.labels_restored,
+            "labels_saves": self.labels_saves,
+            "labels_saved_version": self.labels_saved_version,
             "snapshots": stats.snapshots,
             "reclusters": stats.reclusters,
             "backlog_rebuilds": stats.backlog_rebuilds,

@@ -7,35 +7,47 @@
   not the wall clock (tgnews contract §2.3). When `now` advances, expired articles leave the
   clustering (a heap ordered by expiry time). When `now` moves back (the newest article was
   deleted), articles that are live again return.
-- The queued work ("add article", "remove name") is applied to an `OnlineClusterer` one article
-  at a time by a background thread, or inline. When the backlog is long enough that a batch
-  pass over all live articles is cheaper than adding them one by one (a burst of PUTs), the
-  clustering is rebuilt in one batch pass instead. Costs are measured as the server runs.
+- The queued work ("add article", "remove name") is applied to an `OnlineClusterer` by a
+  background thread, or inline: queued adds up to ADD_BATCH at a time (`add_batch`: the same
+  groups as one by one, one encoding). When the backlog is long enough that a batch pass over
+  all live articles is cheaper (a burst of PUTs), the clustering is rebuilt in one batch pass
+  instead. Costs are measured as the server runs.
 - `snapshot()` first waits until everything queued before the call is clustered. A GET after
-  an acknowledged PUT therefore sees it. It then turns the groups into ranked `Thread`s
-  (threads whose articles did not change are reused) and caches them until the clustering or
-  `now` changes. `Snapshot.select` filters by language, category and time window.
+  an acknowledged PUT therefore sees it. Only the groups that changed since the last snapshot
+  (the clusterer reports them) get a new `Thread`; `Ranking` keeps the threads sorted per
+  (language, category) by a key that does not depend on `now`, so a changed thread is moved by
+  bisection instead of re-ranking everything. The snapshot (copies of those lists) is cached
+  until the clustering or `now` changes. `Snapshot.select` filters by language, category and
+  time window.
+- `load(articles, saved)` restores the groups saved by `saved_labels` (the server keeps them
+  in the store) without the batch pass, and their threads without `make_threads`, for the
+  articles that did not change since; a re-clustering follows later in the background.
 - `recluster()` rebuilds the clustering from scratch with the batch pass in a fresh
   clusterer, outside the lock. Meanwhile the current one keeps receiving the queued work.
   The work queued during the rebuild is replayed on the fresh clusterer before it is
-  swapped in. The server calls it periodically, so online assignment errors do not
+  swapped in; the threads of its groups are made before that, by the rebuilding thread. The server calls it periodically, so online assignment errors do not
   accumulate.
 """
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import heapq
 import itertools
+import json
 import logging
+import math
 import threading
 import time
-from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from newsthread.model import CATEGORIES, NEWS_LANGUAGES, Article, Thread
+from newsthread.store.base import SavedLabels
 
 log = logging.getLogger("newsthread.server")
 
@@ -47,6 +59,7 @@ FILTER_CATEGORIES: tuple[str, ...] = (ANY, *CATEGORIES)
 ADD_SECONDS = 0.003
 REBUILD_SECONDS_PER_ARTICLE = 0.0002
 MIN_BACKLOG_FOR_REBUILD = 64
+ADD_BATCH = 32  # queued adds applied together (one encoding); bounds how long writers wait
 RECLUSTER_DUTY = 0.1  # periodic re-clustering may use at most this share of the time
 WAIT_LOG_SECONDS = 30.0
 
@@ -72,6 +85,8 @@ class Snapshot:
     by_filter: dict[tuple[str, str], list[Thread]]  # (lang, category or "any") → ranked threads
     by_id: dict[str, Thread]
     thread_of: dict[str, Thread]  # article name → its thread
+    base: dict[int, float] = field(default_factory=dict)  # id(thread) → undecayed importance
+    half_life: float = 36000.0  # seconds (rank.threads.HALF_LIFE_HOURS)
     build_seconds: float = 0.0
     build_cpu_seconds: float = 0.0
     responses: dict[Any, bytes] = field(default_factory=dict)  # serialised answers, by query
@@ -100,7 +115,18 @@ class Snapshot:
         if period is not None:
             low = self.now - period
             pool = [t for t in pool if self.last_ts[id(t)] > low]
-        return pool[offset : offset + limit], len(pool)
+        page = pool[offset : offset + limit]
+        for thread in page:
+            self.decay(thread)
+        return page, len(pool)
+
+    def decay(self, thread: Thread) -> Thread:
+        """Set the thread's importance at `now` (what `rank_threads` would); returns the thread."""
+        base = self.base.get(id(thread))
+        if base is not None and self.now is not None:
+            age = max(0.0, self.now - self.last_ts[id(thread)])
+            thread.importance = base * 0.5 ** (age / self.half_life)
+        return thread
 
 
 @dataclass
@@ -160,7 +186,12 @@ class ThreadIndex:
         self._rebuild_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._build_lock = threading.Lock()
-        self._thread_cache: dict[frozenset[int], Thread] = {}
+        # the threads of the groups, kept in step with the clusterer by `snapshot`
+        self._synced: tuple[int, int] | None = None  # (id(clusterer), generation) shown below
+        self._group_thread: dict[Any, Thread] = {}  # group key → its thread
+        self._thread_of: dict[str, Thread] = {}  # article name → its thread
+        self._ranking = Ranking()
+        self._reuse: dict[frozenset[int], tuple[Thread, float]] = {}  # saved threads (`load`)
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
         self.stats = IndexStats()
@@ -178,6 +209,11 @@ class ThreadIndex:
 
     def get(self, name: str) -> Article | None:
         return self.articles.get(name)
+
+    @property
+    def live_count(self) -> int:
+        """Articles in the clustering now."""
+        return len(self._live)
 
     @property
     def changes_since_recluster(self) -> int:
@@ -239,13 +275,16 @@ class ThreadIndex:
                 try:
                     seconds = self.recluster()
                     log.info("re-clustered %d live articles in %.2f s", len(self._live), seconds)
+                    self.snapshot()  # every group is new: rebuild the threads here, not in a GET
                     wait = max(interval, seconds / RECLUSTER_DUTY)
                 except Exception:
                     log.exception("re-clustering failed")
 
     # -- writes ------------------------------------------------------------------------------
-    def load(self, articles: Iterable[Article]) -> int:
-        """Bulk load (start-up): replaces the contents; live news is grouped by the batch pass."""
+    def load(self, articles: Iterable[Article], saved: SavedLabels | None = None) -> int:
+        """Bulk load (start-up): replaces the contents. Live news is grouped as `saved` says
+        (labels saved earlier: `saved_labels`) when the clusterer can restore groups, else by
+        the batch pass; the threads saved with them are reused when their articles match."""
         clock = _PhaseClock()
         loaded = {a.name: light(a) for a in articles}
         times = [a.timestamp for a in loaded.values() if a.published is not None]
@@ -264,17 +303,86 @@ class ThreadIndex:
                     heapq.heappush(self._expiry, (expires, next(self._tiebreak), article.name, article))
         clusterer = self._clusterer_factory()
         start = time.perf_counter()
-        bulk_load(clusterer, live)
-        self._learn_rebuild(time.perf_counter() - start, len(live))
+        labels = saved.labels if saved is not None else None
+        if labels and not callable(getattr(clusterer, "load", None)):
+            labels = None
+        bulk_load(clusterer, live, labels)
+        if not labels:
+            self._learn_rebuild(time.perf_counter() - start, len(live))
         clock.lap("cluster")
+        reuse = self._saved_threads(clusterer, saved, loaded) if labels else {}
+        clock.lap("saved threads")
         self.stats.load_phases = clock.phases
         with self.lock:
             self._clusterer = clusterer
             self._state += 1
             self._pending.clear()
             self.version += 1
-            self._changes_since_recluster = 0
+            self._changes_since_recluster = 0 if not labels else len(live)
+        with self._build_lock:
+            self._synced = None
+            self._reuse = reuse
         return len(loaded)
+
+    def _saved_threads(
+        self, clusterer: Any, saved: SavedLabels, articles: dict[str, Article]
+    ) -> dict[frozenset[int], tuple[Thread, float]]:
+        """Threads rebuilt from their saved presentation, for the groups whose articles are
+        exactly the saved ones (by members' ids, as `_replace_threads` reuses them)."""
+        keyed = getattr(clusterer, "keyed_groups", None)
+        if not callable(keyed) or not saved.threads:
+            return {}
+        reuse: dict[frozenset[int], tuple[Thread, float]] = {}
+        for group in keyed().values():
+            label = saved.labels.get(group[0].name)
+            data = saved.threads.get(label) if label is not None else None
+            if data is None:
+                continue
+            try:
+                info = json.loads(data)
+                names = info["a"]
+                if len(names) != len(group) or {a.name for a in group} != set(names):
+                    continue
+                thread = Thread(
+                    articles=[articles[name] for name in names],
+                    title=info["t"],
+                    lang=info["l"],
+                    category=info["c"],
+                    importance=float(info["b"]),
+                )
+            except (ValueError, KeyError, TypeError):
+                continue
+            reuse[frozenset(map(id, group))] = (thread, thread.importance)
+        return reuse
+
+    def saved_labels(self, cursor: Callable[[], int], hold: Any = None) -> SavedLabels | None:
+        """The current groups and threads to save (`load` restores them), or None while
+        clustering work is queued. `cursor()`: the change-feed position the index shows, read
+        while holding `hold` (a lock that keeps writes out) with the groups."""
+        with hold if hold is not None else contextlib.nullcontext():
+            snapshot = self.snapshot()
+            position = cursor()
+            with self.lock:
+                if self._pending or snapshot.version != (self._state, self._now):
+                    return None
+                clusterer = self._current_clusterer()
+                labels = clusterer.labels() if callable(getattr(clusterer, "labels", None)) else {}
+        threads: dict[str, str] = {}
+        for thread in snapshot.threads:
+            label = labels.get(thread.articles[0].name)
+            if label is None or any(labels.get(a.name) != label for a in thread.articles):
+                continue
+            threads[label] = json.dumps(
+                {
+                    "t": thread.title,
+                    "c": thread.category,
+                    "l": thread.lang,
+                    "b": snapshot.base.get(id(thread), 0.0),
+                    "a": [a.name for a in thread.articles],
+                },
+                ensure_ascii=False,
+            )
+        return SavedLabels(labels, threads, position)
 
     def put(self, article: Article) -> None:
         """Insert or replace (by name)."""
@@ -365,21 +473,41 @@ class ThreadIndex:
             if self._rebuild_is_cheaper(backlog, live):
                 self._rebuild(backlog=True)
                 continue
-            with self.lock:  # one item per lock hold: writers are never kept waiting long
+            with self.lock:  # a few items per lock hold: writers are never kept waiting long
                 if not self._pending:
                     return
-                # Leave the item queued until it is applied: `is_current` reads the queue
+                # Leave the items queued until they are applied: `is_current` reads the queue
                 # without the lock, and must not see it empty while an add is half done.
                 op, target = self._pending[0]
+                clusterer = self._current_clusterer()
                 start = time.perf_counter()
-                self._apply(self._current_clusterer(), op, target)
+                if op == "add" and callable(getattr(clusterer, "add_batch", None)):
+                    batch = list(
+                        itertools.islice(
+                            itertools.takewhile(lambda w: w[0] == "add", self._pending), ADD_BATCH
+                        )
+                    )
+                    self._apply_batch(clusterer, [article for _, article in batch])
+                    done = len(batch)
+                else:
+                    self._apply(clusterer, op, target)
+                    done = 1
                 if op == "add":
-                    self._learn_add(time.perf_counter() - start)
+                    self._learn_add((time.perf_counter() - start) / done)
                 self._state += 1
-                self._pending.popleft()
-                self.stats.online_ops += 1
+                for _ in range(done):
+                    self._pending.popleft()
+                self.stats.online_ops += done
                 if not self._pending:
                     self._cond.notify_all()
+
+    def _apply_batch(self, clusterer: Any, articles: list[Article]) -> None:
+        try:
+            clusterer.add_batch(articles)
+        except Exception:  # one by one then, so one bad article cannot keep out the others
+            log.exception("clusterer.add_batch failed for %d articles", len(articles))
+            for article in articles:
+                self._apply(clusterer, "add", article)
 
     def _current_clusterer(self) -> Any:
         if self._clusterer is None:
@@ -429,10 +557,13 @@ class ThreadIndex:
                 built = time.perf_counter()
                 bulk_load(fresh, live)
                 self._learn_rebuild(time.perf_counter() - built, len(live))
+                prepared = self._prepare_threads(fresh)
             except BaseException:
                 with self.lock:
                     self._replay = None
                 raise
+            with self._build_lock:  # the next snapshot, the first of `fresh`, takes them
+                self._reuse = prepared
             with self.lock:
                 for op, target in self._replay:
                     self._apply(fresh, op, target)
@@ -474,7 +605,12 @@ class ThreadIndex:
 
     # -- threads -----------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        """Ranked threads showing every write made before the call."""
+        """Ranked threads showing every write made before the call.
+
+        Only the groups that changed since the last snapshot get a new `Thread`, which is moved
+        in the ranked lists (their order does not depend on `now`: see `Ranking`). After a
+        rebuild of the clustering every group is new: threads whose articles are the very same
+        objects as before are reused."""
         self.wait_clustered()
         current = self._snapshot
         with self.lock:
@@ -488,46 +624,108 @@ class ThreadIndex:
                 current = self._snapshot
                 if current is not None and current.version == key:
                     return current
-                groups = [list(group) for group in self._current_clusterer().groups()] if self._live else []
+                clusterer = self._current_clusterer()
+                generation = getattr(clusterer, "generation", None)
+                sync = (id(clusterer), generation)
+                incremental = generation is not None and self._synced == sync
+                if incremental:
+                    changed = {k: clusterer.members(k) for k in clusterer.drain_touched()}
+                elif generation is not None:
+                    clusterer.drain_touched()
+                    changed = clusterer.keyed_groups()
+                else:  # a clusterer without group keys: every snapshot starts over
+                    changed = dict(enumerate(clusterer.groups()))
+                self._synced = None  # until the threads below are updated
             cpu = time.thread_time()
-            threads = self._threads_of(groups)
-            snapshot = build_snapshot(threads, key, key[1])
+            try:
+                if incremental:
+                    self._update_threads(changed)
+                else:
+                    self._replace_threads(changed)
+            except Exception:  # a bug here must not fail GETs: start the threads over
+                log.exception("updating the threads failed: making them all again")
+                self._group_thread, self._thread_of, self._ranking = {}, {}, Ranking()
+                with self.lock:
+                    key = (self._state, self._now)
+                    changed = clusterer.keyed_groups() if generation is not None else changed
+                    if generation is not None:
+                        clusterer.drain_touched()
+                self._replace_threads(changed)
+            self._synced = sync
+            snapshot = self._ranking.snapshot(key, key[1], self._thread_of)
             snapshot.build_seconds = time.perf_counter() - start
             snapshot.build_cpu_seconds = time.thread_time() - cpu
             self._snapshot = snapshot
             self.stats.snapshots += 1
             return snapshot
 
-    def _threads_of(self, groups: list[list[Article]]) -> list[Thread]:
-        """`make_threads` for the groups that changed since the last snapshot; the rest are reused.
+    def _update_threads(self, changed: dict[Any, list[Article]]) -> None:
+        """New threads for the groups in `changed` (key → its articles now; empty: gone)."""
+        keys, groups = [], []
+        for key, group in changed.items():
+            old = self._group_thread.pop(key, None)
+            if old is not None:
+                self._ranking.remove(old)
+                for article in old.articles:
+                    if self._thread_of.get(article.name) is old:
+                        del self._thread_of[article.name]
+            if group:
+                keys.append(key)
+                groups.append(group)
+        for key, thread in zip(keys, make(groups, self._authority_model()), strict=True):
+            self._add_thread(key, thread, thread.importance)
 
-        A group is unchanged when it holds the very same article objects (a re-PUT makes a new
-        object). The cache keeps those objects alive, so their ids cannot be reused meanwhile.
-        """
-        cache: dict[frozenset[int], Thread] = {}
-        threads: list[Thread] = []
-        fresh_keys: list[frozenset[int]] = []
-        fresh_groups: list[list[Article]] = []
-        for group in groups:
+    def _replace_threads(self, groups: dict[Any, list[Article]]) -> None:
+        """All threads anew (after a rebuild of the clustering, or a load)."""
+        old_ranking = self._ranking
+        by_members = {
+            frozenset(map(id, t.articles)): (t, old_ranking.base.get(id(t), t.importance))
+            for t in self._group_thread.values()
+        }
+        by_members.update(self._reuse)
+        self._reuse = {}
+        self._group_thread, self._thread_of, self._ranking = {}, {}, Ranking()
+        fresh_keys, fresh_groups = [], []
+        for key, group in groups.items():
             if not group:
                 continue
-            key = frozenset(map(id, group))
-            thread = self._thread_cache.get(key)
-            if thread is None:
+            found = by_members.get(frozenset(map(id, group)))
+            if found is None:
                 fresh_keys.append(key)
                 fresh_groups.append(group)
+            else:  # the same article objects (a re-PUT makes a new object): nothing changed
+                self._add_thread(key, *found)
+        for key, thread in zip(fresh_keys, make(fresh_groups, self._authority_model()), strict=True):
+            self._add_thread(key, thread, thread.importance)
+
+    def _prepare_threads(self, fresh: Any) -> dict[frozenset[int], tuple[Thread, float]]:
+        """The threads of a rebuilt clusterer's groups, made before it is swapped in (by the
+        rebuilding thread, without blocking GETs): reused when unchanged, else made anew."""
+        keyed = getattr(fresh, "keyed_groups", None)
+        if not callable(keyed):
+            return {}
+        with self._build_lock:  # copies only: the lock is held for a moment
+            current, bases = list(self._group_thread.values()), dict(self._ranking.base)
+        known = {frozenset(map(id, t.articles)): (t, bases.get(id(t), t.importance)) for t in current}
+        prepared: dict[frozenset[int], tuple[Thread, float]] = {}
+        todo: list[list[Article]] = []
+        for group in keyed().values():
+            if not group:
+                continue
+            found = known.get(frozenset(map(id, group)))
+            if found is None:
+                todo.append(group)
             else:
-                cache[key] = thread
-                threads.append(thread)
-        if fresh_groups:
-            wanted = set(fresh_keys)
-            for thread in make(fresh_groups, self._authority_model()):
-                key = frozenset(map(id, thread.articles))
-                if key in wanted:  # the same article objects as a group: safe to reuse later
-                    cache[key] = thread
-                threads.append(thread)
-        self._thread_cache = cache
-        return threads
+                prepared[frozenset(map(id, group))] = found
+        for group, thread in zip(todo, make(todo, self._authority_model()), strict=True):
+            prepared[frozenset(map(id, group))] = (thread, thread.importance)
+        return prepared
+
+    def _add_thread(self, key: Any, thread: Thread, base: float) -> None:
+        self._group_thread[key] = thread
+        self._ranking.add(thread, base)
+        for article in thread.articles:
+            self._thread_of[article.name] = thread
 
     def query(self, period: float | None, lang: str | None, category: str = ANY, limit: int = MAX_THREADS):
         return self.snapshot().select(period, lang, category, 0, limit)[0]
@@ -546,36 +744,72 @@ class ThreadIndex:
             return self.stats
 
 
-def build_snapshot(threads: list[Thread], version: tuple[int, float | None], now: float | None) -> Snapshot:
-    now_dt = datetime.fromtimestamp(now, UTC) if now is not None else None
-    threads = rank(threads, now_dt) if threads else []
-    last_ts: dict[int, float] = {}
-    by_filter: dict[tuple[str, str], list[Thread]] = {
-        (lang, c): [] for lang in NEWS_LANGUAGES for c in FILTER_CATEGORIES
-    }
-    by_id: dict[str, Thread] = {}
-    thread_of: dict[str, Thread] = {}
-    for thread in threads:
-        if not thread.articles:
-            continue
-        last_ts[id(thread)] = max(a.timestamp for a in thread.articles)
+class Ranking:
+    """Threads sorted per (language, category) without re-ranking on every change.
+
+    `rank_threads` orders by base importance × 2^(−age / half-life), age = now − the thread's
+    newest article: the same order as log2(base) + newest / half-life, which does not depend
+    on `now`. So each thread gets its sort key once, and a changed thread is moved by bisection.
+    """
+
+    def __init__(self) -> None:
+        from newsthread.rank.threads import HALF_LIFE_HOURS, MIN_BIG_THREAD
+
+        self.half_life = HALF_LIFE_HOURS * 3600.0
+        self.min_big = MIN_BIG_THREAD
+        self.keys: dict[int, tuple] = {}  # id(thread) → sort key
+        self.base: dict[int, float] = {}  # id(thread) → importance before the decay
+        self.last_ts: dict[int, float] = {}  # id(thread) → newest article time
+        self.by_id: dict[str, Thread] = {}
+        all_filters = [(lang, c) for lang in NEWS_LANGUAGES for c in FILTER_CATEGORIES]
+        # (keys, threads) sorted together; (None, ANY) holds every thread
+        self.lists: dict[tuple[str | None, str], tuple[list[tuple], list[Thread]]] = {
+            f: ([], []) for f in [(None, ANY), *all_filters]
+        }
+
+    def _filters(self, thread: Thread) -> list[tuple[str | None, str]]:
         lang = thread.lang or thread.articles[0].lang
-        category = category_of(thread)
-        if (lang, ANY) in by_filter:
-            by_filter[(lang, ANY)].append(thread)
-            by_filter[(lang, category)].append(thread)
-        by_id.setdefault(thread.id, thread)
-        for article in thread.articles:
-            thread_of[article.name] = thread
-    return Snapshot(
-        version=version,
-        now=now,
-        threads=[t for t in threads if t.articles],
-        last_ts=last_ts,
-        by_filter=by_filter,
-        by_id=by_id,
-        thread_of=thread_of,
-    )
+        if (lang, ANY) not in self.lists:
+            return [(None, ANY)]
+        return [(None, ANY), (lang, ANY), (lang, category_of(thread))]
+
+    def add(self, thread: Thread, base: float) -> None:
+        last = max(a.timestamp for a in thread.articles)
+        score = math.log2(base) + last / self.half_life if base > 0 else -math.inf
+        key = (len(thread.articles) < self.min_big, -score, thread.id)
+        self.keys[id(thread)], self.base[id(thread)], self.last_ts[id(thread)] = key, base, last
+        self.by_id.setdefault(key[2], thread)
+        for f in self._filters(thread):
+            keys, threads = self.lists[f]
+            at = bisect.bisect_right(keys, key)
+            keys.insert(at, key)
+            threads.insert(at, thread)
+
+    def remove(self, thread: Thread) -> None:
+        key = self.keys.pop(id(thread))
+        del self.base[id(thread)], self.last_ts[id(thread)]
+        if self.by_id.get(key[2]) is thread:
+            del self.by_id[key[2]]
+        for f in self._filters(thread):
+            keys, threads = self.lists[f]
+            at = bisect.bisect_left(keys, key)
+            while threads[at] is not thread:  # equal keys: find this very thread
+                at += 1
+            del keys[at], threads[at]
+
+    def snapshot(self, version: tuple[int, float | None], now: float | None, thread_of: dict) -> Snapshot:
+        """A copy the readers can keep while the ranking changes (copying lists is cheap)."""
+        return Snapshot(
+            version=version,
+            now=now,
+            threads=list(self.lists[(None, ANY)][1]),
+            last_ts=dict(self.last_ts),
+            by_filter={f: list(threads) for f, (_, threads) in self.lists.items() if f[0] is not None},
+            by_id=dict(self.by_id),
+            thread_of=dict(thread_of),
+            base=dict(self.base),
+            half_life=self.half_life,
+        )
 
 
 def category_of(thread: Thread) -> str:
@@ -589,36 +823,32 @@ def default_clusterer() -> Any:
     return OnlineClusterer()
 
 
-def bulk_load(clusterer: Any, articles: list[Article]) -> None:
-    """Fill an empty clusterer with many articles at once, grouped by the batch pass.
+def bulk_load(clusterer: Any, articles: list[Article], labels: dict[str, str] | None = None) -> None:
+    """Fill an empty clusterer with many articles at once: grouped by `labels` (name → group
+    label) when given, else by the batch pass.
 
-    Uses the clusterer's `load(articles)` when it has one. `newsthread.cluster.OnlineClusterer`
-    does not offer a public bulk load yet; its per-language `rebuild` (what its `recluster()`
-    runs) is exactly that, so it is used while present. Otherwise: one `add` per article in
-    time order, then `recluster()`.
+    Uses the clusterer's `load(articles, labels)` when it has one (it returns the articles it
+    left out, added one by one here). Otherwise: one `add` per article in time order, then
+    `recluster()`.
     """
     if not articles:
         return
     load = getattr(clusterer, "load", None)
     if callable(load):
-        load(articles)
+        left_out = sorted(load(articles, labels) if labels else load(articles) or (), key=time_key)
+        if left_out and callable(getattr(clusterer, "add_batch", None)):
+            clusterer.add_batch(left_out)
+        else:
+            for article in left_out:
+                clusterer.add(article)
         return
-    index_of, lang_of = getattr(clusterer, "_index", None), getattr(clusterer, "_lang_of", None)
-    if callable(index_of) and isinstance(lang_of, dict) and not lang_of:
-        by_lang: dict[str, list[Article]] = defaultdict(list)
-        for article in articles:
-            by_lang[article.lang or "und"].append(article)
-        if all(callable(getattr(index_of(lang), "rebuild", None)) for lang in by_lang):
-            from newsthread.cluster.batch import ensure_terms
-
-            ensure_terms(articles)
-            for lang, items in by_lang.items():
-                index_of(lang).rebuild(items)
-                lang_of.update((a.name, lang) for a in items)
-            return
-    for article in sorted(articles, key=lambda a: (a.timestamp, a.name)):
+    for article in sorted(articles, key=time_key):
         clusterer.add(article)
     clusterer.recluster()
+
+
+def time_key(article: Article) -> tuple[float, str]:
+    return (article.timestamp, article.name)
 
 
 def default_authority() -> Any:
@@ -632,9 +862,3 @@ def make(groups: list[list[Article]], authority: Any) -> list[Thread]:
     from newsthread.rank import make_threads
 
     return make_threads(groups, authority)
-
-
-def rank(threads: list[Thread], now: datetime | None) -> list[Thread]:
-    from newsthread.rank import rank_threads
-
-    return rank_threads(threads, now)

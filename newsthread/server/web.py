@@ -381,7 +381,9 @@ class Reader:
         return self.snapshot.select(period, lang, category or "any", 0, limit)[0]
 
     def thread(self, thread_id: str) -> Thread | None:
-        return self.snapshot.by_id.get(thread_id) if self.snapshot is not None else None
+        if self.snapshot is None or (thread := self.snapshot.by_id.get(thread_id)) is None:
+            return None
+        return self.snapshot.decay(thread)
 
     def thread_of(self, name: str) -> Thread | None:
         return self.snapshot.thread_of.get(name) if self.snapshot is not None else None

@@ -13,13 +13,22 @@ from __future__ import annotations
 import os
 from urllib.parse import parse_qs, urlsplit
 
-from newsthread.store.base import Change, InvalidName, SearchHit, Store, check_name, valid_name
+from newsthread.store.base import (
+    Change,
+    InvalidName,
+    SavedLabels,
+    SearchHit,
+    Store,
+    check_name,
+    valid_name,
+)
 
 DEFAULT_DB = "newsthread.db"
 
 __all__ = [
     "Change",
     "InvalidName",
+    "SavedLabels",
     "SearchHit",
     "Store",
     "check_name",

@@ -2,7 +2,8 @@
 
 An article is stored annotated (language, news, category, terms, TTL), so a restart loads the
 index without re-running the NLP stages. Deleted articles stay as tombstones (``deleted``) so
-that `changes_since` can tell another replica about the delete.
+that `changes_since` can tell another replica about the delete; the server purges those older
+than a retention period (`purge_tombstones`), and a replica that fell further behind reloads.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,6 +47,17 @@ class Change:
     name: str
     deleted: bool
     article: Article | None  # None when deleted
+
+
+@dataclass
+class SavedLabels:
+    """The threads as last saved: article name → group label, label → the thread's
+    presentation (JSON: title, category, lang, base importance, article names in order), and
+    the change-feed position they show."""
+
+    labels: dict[str, str] = field(default_factory=dict)
+    threads: dict[str, str] = field(default_factory=dict)
+    cursor: int = 0
 
 
 @dataclass(frozen=True)
@@ -119,6 +131,28 @@ class Store(ABC):
     @abstractmethod
     def search(self, query: str, lang: str | None = None, limit: int = 20) -> list[SearchHit]:
         """Full-text search over titles, descriptions and texts, best first."""
+
+    # -- thread labels and the change feed's upkeep (defaults: nothing is kept) ----------------
+    def save_labels(self, labels: SavedLabels) -> None:
+        """Replace the saved thread labels. A cache, not data: a restart regroups the articles
+        that did not change since (`names_changed_since`) without the batch pass."""
+        return None
+
+    def load_labels(self) -> SavedLabels:
+        return SavedLabels()
+
+    def names_changed_since(self, cursor: int) -> set[str]:
+        """Names written or deleted after `cursor` (all of them when unknown)."""
+        return {a.name for a in self.iter_articles(with_text=False)}
+
+    def purge_tombstones(self, through_seq: int) -> int:
+        """Forget deleted articles whose change is at or before `through_seq`; returns how many.
+        A reader of the feed still behind that point must reload (see `purged_through`)."""
+        return 0
+
+    def purged_through(self) -> int:
+        """The feed position up to which tombstones may be gone (0: none purged)."""
+        return 0
 
     @abstractmethod
     def close(self) -> None: ...

@@ -23,6 +23,7 @@ from newsthread.store.base import (
     COLUMNS,
     LOAD_BATCH,
     Change,
+    SavedLabels,
     SearchHit,
     Store,
     article_row,
@@ -61,6 +62,9 @@ CREATE INDEX IF NOT EXISTS articles_seq ON articles (seq);
 CREATE INDEX IF NOT EXISTS articles_live_published ON articles (published) WHERE NOT deleted;
 CREATE INDEX IF NOT EXISTS articles_tsv ON articles USING gin (tsv);
 CREATE TABLE IF NOT EXISTS article_raws (name text PRIMARY KEY, raw bytea NOT NULL);
+CREATE TABLE IF NOT EXISTS thread_labels (name text PRIMARY KEY, label text NOT NULL);
+CREATE TABLE IF NOT EXISTS saved_threads (label text PRIMARY KEY, data text NOT NULL);
+CREATE TABLE IF NOT EXISTS store_meta (key text PRIMARY KEY, value bigint NOT NULL);
 """
 
 _LIGHT = f"SELECT {COLUMNS} FROM articles"
@@ -235,6 +239,75 @@ class PostgresStore(Store):
         )
         changes = [Change(row[0], row[2], row[1], None if row[1] else row_article(*row[2:])) for row in rows]
         return changes, (changes[-1].seq if changes else cursor)
+
+    # -- thread labels, tombstones -------------------------------------------------------------
+    def _write(self, statements: list[tuple[str, Any]], many: list[tuple[str, list]] = ()) -> int:
+        """Run statements in one transaction on the writer connection; the last one's row count."""
+        with self._lock:
+            conn = self._writer
+            if conn.closed:
+                conn = self._writer = self._connect(autocommit=False)
+            try:
+                with conn.transaction():
+                    count = 0
+                    for sql, params in statements:
+                        count = conn.execute(sql, params).rowcount
+                    for sql, rows in many:
+                        with conn.cursor() as cur:
+                            cur.executemany(sql, rows)
+            except psycopg.OperationalError:
+                conn.close()
+                raise
+        return count
+
+    def save_labels(self, saved: SavedLabels) -> None:
+        self._write(
+            [
+                ("DELETE FROM thread_labels", ()),
+                ("DELETE FROM saved_threads", ()),
+                (
+                    "INSERT INTO store_meta (key, value) VALUES ('labels_cursor', %s) ON CONFLICT (key)"
+                    " DO UPDATE SET value = EXCLUDED.value",
+                    (saved.cursor,),
+                ),
+            ],
+            [
+                ("INSERT INTO thread_labels (name, label) VALUES (%s, %s)", list(saved.labels.items())),
+                ("INSERT INTO saved_threads (label, data) VALUES (%s, %s)", list(saved.threads.items())),
+            ],
+        )
+
+    def load_labels(self) -> SavedLabels:
+        cursor = self._read("SELECT value FROM store_meta WHERE key = 'labels_cursor'")
+        return SavedLabels(
+            labels=dict(self._read("SELECT name, label FROM thread_labels")),
+            threads=dict(self._read("SELECT label, data FROM saved_threads")),
+            cursor=cursor[0][0] if cursor else 0,
+        )
+
+    def names_changed_since(self, cursor: int) -> set[str]:
+        return {row[0] for row in self._read("SELECT name FROM articles WHERE seq > %s", (cursor,))}
+
+    def purge_tombstones(self, through_seq: int) -> int:
+        return self._write(
+            [
+                (
+                    "INSERT INTO store_meta (key, value) VALUES ('purged_through', %s) ON CONFLICT (key)"
+                    " DO UPDATE SET value = greatest(store_meta.value, EXCLUDED.value)",
+                    (through_seq,),
+                ),
+                # the newest change stays, so `cursor()` never moves back
+                (
+                    "DELETE FROM articles WHERE deleted AND seq <= %s"
+                    " AND seq < (SELECT max(seq) FROM articles)",
+                    (through_seq,),
+                ),
+            ]
+        )
+
+    def purged_through(self) -> int:
+        rows = self._read("SELECT value FROM store_meta WHERE key = 'purged_through'")
+        return rows[0][0] if rows else 0
 
     def search(self, query: str, lang: str | None = None, limit: int = 20) -> list[SearchHit]:
         query = query.replace("\x00", "").strip()[:1000]

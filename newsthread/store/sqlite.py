@@ -29,6 +29,7 @@ from newsthread.store.base import (
     COLUMNS,
     LOAD_BATCH,
     Change,
+    SavedLabels,
     SearchHit,
     Store,
     article_row,
@@ -41,7 +42,8 @@ from newsthread.store.base import (
 DEFAULT_SYNCHRONOUS = "NORMAL"  # see the module docstring
 SYNCHRONOUS_MODES = {"OFF", "NORMAL", "FULL", "EXTRA"}
 
-SCHEMA_VERSION = 2  # PRAGMA user_version of the layout below
+SCHEMA_VERSION = 3  # PRAGMA user_version of the layout below
+UPGRADABLE = {2}  # older layouts the schema below completes (3 only added tables)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id          INTEGER PRIMARY KEY,          -- stable across replacement; the search row id
@@ -67,6 +69,10 @@ CREATE TABLE IF NOT EXISTS raws (id INTEGER PRIMARY KEY, raw BLOB NOT NULL);  --
 CREATE VIRTUAL TABLE IF NOT EXISTS article_texts USING fts5(
     title, description, text, tokenize='unicode61 remove_diacritics 2'
 );
+-- the thread of each live article when last saved: a restart skips the batch clustering
+CREATE TABLE IF NOT EXISTS thread_labels (name TEXT PRIMARY KEY, label TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS saved_threads (label TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
 _SELECT = f"SELECT {', '.join('a.' + c.strip() for c in COLUMNS.split(','))}"
@@ -93,7 +99,7 @@ class SqliteStore(Store):
             tables = self._writer.execute(
                 "SELECT count(*) FROM sqlite_master WHERE name = 'articles'"
             ).fetchone()[0]
-            if tables and version != SCHEMA_VERSION:
+            if tables and version != SCHEMA_VERSION and version not in UPGRADABLE:
                 raise RuntimeError(
                     f"{self.path} was made by another version of newsthread (layout {version}, this one "
                     f"reads {SCHEMA_VERSION}); move it away to start a new store"
@@ -281,6 +287,68 @@ class SqliteStore(Store):
             Change(row[0], row[2], bool(row[1]), None if row[1] else row_article(*row[2:])) for row in rows
         ]
         return changes, (changes[-1].seq if changes else cursor)
+
+    # -- thread labels, tombstones -------------------------------------------------------------
+    def save_labels(self, saved: SavedLabels) -> None:
+        with self._lock:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("DELETE FROM thread_labels")
+                conn.execute("DELETE FROM saved_threads")
+                conn.executemany(
+                    "INSERT INTO thread_labels (name, label) VALUES (?, ?)", saved.labels.items()
+                )
+                conn.executemany(
+                    "INSERT INTO saved_threads (label, data) VALUES (?, ?)", saved.threads.items()
+                )
+                conn.execute(
+                    "INSERT OR REPLACE INTO store_meta (key, value) VALUES ('labels_cursor', ?)",
+                    (saved.cursor,),
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    def load_labels(self) -> SavedLabels:
+        cursor = self._read("SELECT value FROM store_meta WHERE key = 'labels_cursor'")
+        return SavedLabels(
+            labels=dict(self._read("SELECT name, label FROM thread_labels")),
+            threads=dict(self._read("SELECT label, data FROM saved_threads")),
+            cursor=cursor[0][0] if cursor else 0,
+        )
+
+    def names_changed_since(self, cursor: int) -> set[str]:
+        return {row[0] for row in self._read("SELECT name FROM articles WHERE seq > ?", (cursor,))}
+
+    def purge_tombstones(self, through_seq: int) -> int:
+        with self._lock:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # the newest change stays: the next seq is drawn from MAX(seq)
+                purged = conn.execute(
+                    "DELETE FROM articles WHERE deleted = 1 AND seq <= ?"
+                    " AND seq < (SELECT MAX(seq) FROM articles)",
+                    (through_seq,),
+                ).rowcount
+                conn.execute(
+                    "INSERT INTO store_meta (key, value) VALUES ('purged_through', ?) ON CONFLICT (key)"
+                    " DO UPDATE SET value = max(value, excluded.value)",
+                    (through_seq,),
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        return purged
+
+    def purged_through(self) -> int:
+        rows = self._read("SELECT value FROM store_meta WHERE key = 'purged_through'")
+        return rows[0][0] if rows else 0
 
     def search(self, query: str, lang: str | None = None, limit: int = 20) -> list[SearchHit]:
         words = _WORD.findall(query)[:32]
