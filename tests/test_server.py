@@ -415,6 +415,45 @@ def test_two_replicas_share_one_postgres_index(request, launch):
     b.close()
 
 
+def _wait_status(client: Client, check, timeout: float = 20) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        status, info = client.get_json("/api/status")
+        if status == 200 and check(info):
+            return info
+        assert time.monotonic() < deadline, f"status never matched: {info}"
+        time.sleep(0.1)
+
+
+@pytest.mark.postgres
+def test_one_reclustering_leader_among_replicas(request, launch):
+    url = request.getfixturevalue("pg_url")
+    options = {"follow_interval": 0.2, "recluster_interval": 0.3, "upkeep_interval": 0.3}
+    one, two = launch(url, **options), launch(url, **options)
+    one.wait_ready()
+    two.wait_ready()
+    a, b = one.client(), two.client()
+    decided = lambda info: info["recluster_leader"] is not None  # noqa: E731
+    leaders = [_wait_status(c, decided)["recluster_leader"] for c in (a, b)]
+    assert sorted(leaders) == [False, True]  # exactly one leader (a PostgreSQL advisory lock)
+    leader, follower = (a, b) if leaders[0] else (b, a)
+    leader_proc = one if leaders[0] else two
+    for name in ("1001.html", "1002.html", "2001.html"):
+        assert leader.put(name, DOC[name].html()) == 201
+    # the leader re-clusters and saves its groups; the follower adopts them instead of its own
+    _wait_status(leader, lambda info: info["reclusters"] >= 1 and info["labels_saves"] >= 1)
+    info = _wait_status(follower, lambda info: info["labels_adoptions"] >= 1)
+    assert info["reclusters"] == 0
+    assert names_in(follower.threads(3600, "en")[1]) == names_in(leader.threads(3600, "en")[1])
+    # the leader dies: its session (and lock) ends, and the survivor takes over
+    leader_proc.kill9()
+    _wait_status(follower, lambda info: info["recluster_leader"] is True)
+    assert follower.put("2002.html", DOC["2002.html"].html()) == 201
+    _wait_status(follower, lambda info: info["reclusters"] >= 1)
+    a.close()
+    b.close()
+
+
 @pytest.mark.shared
 def test_real_articles_through_the_contract(shared_dir, tmp_path, launch):
     files = sorted((shared_dir / "data" / "contest_html" / "20191101" / "06").glob("*.html"))[:300]

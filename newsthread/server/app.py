@@ -309,6 +309,7 @@ class ServerState:
         follow_interval: float | None = FOLLOW_INTERVAL,
         keep_raw: bool = True,
         index: ThreadIndex | None = None,
+        upkeep_interval: float = UPKEEP_INTERVAL,
     ):
         self.db_url = db_url
         self.workers = default_workers() if workers is None else workers
@@ -335,6 +336,12 @@ class ServerState:
         self.labels_restored = 0  # articles grouped by saved labels at the last load
         self.labels_saves = 0
         self.labels_saved_version: int | None = None  # index version the saved labels show
+        self.upkeep_interval = upkeep_interval
+        # Replicas on one PostgreSQL: only the leader (a session advisory lock) re-clusters and
+        # saves thread labels; the others adopt the saved labels, so all show the same groups.
+        self.is_leader: bool | None = None
+        self.labels_adopted_cursor = 0  # labels_cursor of the last adopted save
+        self.labels_adoptions = 0
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -364,6 +371,7 @@ class ServerState:
             return
         self.writer = Writer(self.store, self.index, self.apply_lock, self._own_commit)
         self.writer.start()
+        self.index.may_recluster = self._may_recluster
         self.index.start(self.recluster_interval)
         if self.follow_interval:
             self._spawn(self._follow_loop, "follower")
@@ -427,8 +435,9 @@ class ServerState:
         self._stop.set()
         if self.writer is not None:
             self.writer.stop()
-            try:  # the next start then skips the batch pass
-                self.upkeep(force=True)
+            try:  # the next start then skips the batch pass (the leader's labels only)
+                if self._may_recluster():
+                    self._save_labels(force=True)
             except Exception:
                 log.exception("saving the thread labels at shutdown failed")
         if self.reader is not None:
@@ -467,7 +476,7 @@ class ServerState:
                 return applied
 
     def _upkeep_loop(self) -> None:
-        while not self._stop.wait(UPKEEP_INTERVAL):
+        while not self._stop.wait(self.upkeep_interval):
             try:
                 self.upkeep()
             except Exception:
@@ -479,7 +488,35 @@ class ServerState:
 
     def upkeep(self, force: bool = False) -> None:
         """Save the thread labels when the groups changed (a re-clustering, or writes over a
-        minute ago), so a restart skips the batch pass; purge tombstones past the retention."""
+        minute ago), so a restart skips the batch pass; purge tombstones past the retention.
+        A replica that is not the re-clustering leader adopts the leader's saved labels instead."""
+        if not self._may_recluster():
+            self._adopt_saved_labels()
+        else:
+            self._save_labels(force)
+        self._purge_tombstones()
+
+    def _may_recluster(self) -> bool:
+        try:
+            self.is_leader = self.store.try_lead()
+        except Exception:  # the store is unreachable: keep serving, decide next time
+            log.exception("asking for the re-clustering lead failed")
+            return False
+        return self.is_leader
+
+    def _adopt_saved_labels(self) -> None:
+        cursor = self.store.labels_cursor()
+        if cursor == self.labels_adopted_cursor:
+            return
+        saved = self._saved_labels()  # less the articles changed since: those join online
+        if saved is not None and saved.labels:
+            seconds = self.index.adopt(saved.labels)
+            self.index.snapshot()  # every group is new: rebuild the threads here, not in a GET
+            self.labels_adoptions += 1
+            log.info("adopted the leader's thread labels (%d articles) in %.2f s", len(saved.labels), seconds)
+        self.labels_adopted_cursor = cursor
+
+    def _save_labels(self, force: bool) -> None:
         marker, saved_at = self._labels_saved
         now = time.monotonic()
         current = self._labels_marker()
@@ -493,6 +530,9 @@ class ServerState:
                 self._labels_saved = (current, now)
                 self.labels_saves += 1
                 self.labels_saved_version = current[2]
+
+    def _purge_tombstones(self) -> None:
+        now = time.monotonic()
         self._cursor_samples.append((now, self._cursor))
         through = 0
         while self._cursor_samples and now - self._cursor_samples[0][0] >= TOMBSTONE_RETENTION:
@@ -542,6 +582,8 @@ class ServerState:
             "labels_restored": self.labels_restored,
             "labels_saves": self.labels_saves,
             "labels_saved_version": self.labels_saved_version,
+            "recluster_leader": self.is_leader,
+            "labels_adoptions": self.labels_adoptions,
             "snapshots": stats.snapshots,
             "reclusters": stats.reclusters,
             "backlog_rebuilds": stats.backlog_rebuilds,
@@ -589,6 +631,7 @@ def create_app(
     recluster_interval: float | None = RECLUSTER_INTERVAL,
     follow_interval: float | None = FOLLOW_INTERVAL,
     keep_raw: bool = True,
+    upkeep_interval: float = UPKEEP_INTERVAL,
 ) -> FastAPI:
     """The newsthread server: tgnews contract routes, `/api/...`, OpenAPI docs at `/docs`.
 
@@ -604,6 +647,7 @@ def create_app(
         recluster_interval=recluster_interval,
         follow_interval=follow_interval,
         keep_raw=keep_raw,
+        upkeep_interval=upkeep_interval,
     )
 
     @asynccontextmanager

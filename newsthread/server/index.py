@@ -140,6 +140,7 @@ class IndexStats:
     rebuild_seconds_per_article: float = REBUILD_SECONDS_PER_ARTICLE
     snapshots: int = 0
     reclusters: int = 0  # periodic (or explicit) rebuilds
+    adoptions: int = 0  # rebuilds from another replica's saved groups (`adopt`)
     backlog_rebuilds: int = 0  # rebuilds chosen because the backlog was long
     last_recluster_seconds: float = 0.0
     load_phases: dict[str, tuple[float, float]] = field(default_factory=dict)  # (wall s, CPU s)
@@ -195,6 +196,8 @@ class ThreadIndex:
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
         self.stats = IndexStats()
+        # asked before each periodic re-clustering: False on a replica that is not the leader
+        self.may_recluster: Callable[[], bool] = lambda: True
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -271,7 +274,7 @@ class ThreadIndex:
         wait = interval
         while not self._stop.wait(wait):
             wait = interval
-            if self._changes_since_recluster:
+            if self._changes_since_recluster and self.may_recluster():
                 try:
                     seconds = self.recluster()
                     log.info("re-clustered %d live articles in %.2f s", len(self._live), seconds)
@@ -543,7 +546,12 @@ class ThreadIndex:
         """Rebuild the clustering from scratch with the batch pass; returns the seconds taken."""
         return self._rebuild(backlog=False)
 
-    def _rebuild(self, backlog: bool) -> float:
+    def adopt(self, labels: dict[str, str]) -> float:
+        """Rebuild the clustering from another replica's saved groups (name → label) instead
+        of the batch pass; live articles without a label join online. Returns the seconds."""
+        return self._rebuild(backlog=False, labels=labels)
+
+    def _rebuild(self, backlog: bool, labels: dict[str, str] | None = None) -> float:
         start = time.perf_counter()
         with self._rebuild_lock:
             with self.lock:
@@ -555,8 +563,9 @@ class ThreadIndex:
             try:
                 fresh = self._clusterer_factory()
                 built = time.perf_counter()
-                bulk_load(fresh, live)
-                self._learn_rebuild(time.perf_counter() - built, len(live))
+                bulk_load(fresh, live, labels)
+                if not labels:
+                    self._learn_rebuild(time.perf_counter() - built, len(live))
                 prepared = self._prepare_threads(fresh)
             except BaseException:
                 with self.lock:
@@ -576,6 +585,8 @@ class ThreadIndex:
         elapsed = time.perf_counter() - start
         if backlog:
             self.stats.backlog_rebuilds += 1
+        elif labels:
+            self.stats.adoptions += 1
         else:
             self.stats.reclusters += 1
         self.stats.last_recluster_seconds = elapsed

@@ -141,6 +141,15 @@ class Store(ABC):
     def load_labels(self) -> SavedLabels:
         return SavedLabels()
 
+    def labels_cursor(self) -> int:
+        """The change-feed position of the saved labels (cheap: how followers notice a save)."""
+        return self.load_labels().cursor
+
+    def try_lead(self) -> bool:
+        """True while this process is the re-clustering leader: the one replica that re-clusters
+        and saves thread labels (the others adopt them). One process per store by default."""
+        return True
+
     def names_changed_since(self, cursor: int) -> set[str]:
         """Names written or deleted after `cursor` (all of them when unknown)."""
         return {a.name for a in self.iter_articles(with_text=False)}

@@ -34,6 +34,9 @@ from newsthread.store.base import (
 )
 
 WRITE_LOCK = 0x6E657773  # advisory lock id ("news") held by every write transaction
+# session advisory lock held by the re-clustering leader for as long as its connection lives:
+# if the leader dies, its connection closes and the next replica to ask takes over
+LEADER_LOCK = 0x6E657772
 SCHEMA_LOCK = 0x6E657774
 TEXT_INDEX_CHARS = 200_000  # tsvector is limited to 1 MB: index at most this much body text
 
@@ -103,6 +106,8 @@ class PostgresStore(Store):
         self._all: list[psycopg.Connection] = []
         self._all_lock = threading.Lock()
         self._writer = self._connect(autocommit=False)
+        self._leader: psycopg.Connection | None = None
+        self._leader_lock = threading.Lock()
         with self._lock, self._writer.transaction():
             self._writer.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
             self._writer.execute(SCHEMA)
@@ -276,6 +281,32 @@ class PostgresStore(Store):
                 ("INSERT INTO saved_threads (label, data) VALUES (%s, %s)", list(saved.threads.items())),
             ],
         )
+
+    def labels_cursor(self) -> int:
+        rows = self._read("SELECT value FROM store_meta WHERE key = 'labels_cursor'")
+        return int(rows[0][0]) if rows else 0
+
+    def try_lead(self) -> bool:
+        with self._leader_lock:
+            conn = self._leader
+            if conn is not None:
+                try:
+                    conn.execute("SELECT 1")  # still connected: the session lock is still ours
+                    return True
+                except psycopg.Error:
+                    self._forget(conn)
+                    self._leader = None
+            conn = None
+            try:
+                conn = self._connect()
+                if conn.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK,)).fetchone()[0]:
+                    self._leader = conn
+                    return True
+            except psycopg.Error:
+                pass
+            if conn is not None:
+                self._forget(conn)
+            return False
 
     def load_labels(self) -> SavedLabels:
         cursor = self._read("SELECT value FROM store_meta WHERE key = 'labels_cursor'")

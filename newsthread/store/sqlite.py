@@ -312,6 +312,10 @@ class SqliteStore(Store):
                     conn.execute("ROLLBACK")
                 raise
 
+    def labels_cursor(self) -> int:
+        rows = self._read("SELECT value FROM store_meta WHERE key = 'labels_cursor'")
+        return int(rows[0][0]) if rows else 0
+
     def load_labels(self) -> SavedLabels:
         cursor = self._read("SELECT value FROM store_meta WHERE key = 'labels_cursor'")
         return SavedLabels(
