@@ -12,7 +12,16 @@ from newsthread.classify import NewsClassifier, rules
 from newsthread.classify import train as train_module
 from newsthread.classify.features import ArticleFeaturizer, normalise, words
 from newsthread.classify.model import default_model_path
-from newsthread.classify.train import fit, label_weights, weak_labels
+from newsthread.classify.train import (
+    HAND_LABEL_WEIGHT,
+    NOT_NEWS_LABEL,
+    apply_hand_labels,
+    fit,
+    hand_labels_path,
+    label_weights,
+    read_hand_labels,
+    weak_labels,
+)
 from newsthread.model import CATEGORIES, Article
 
 
@@ -432,6 +441,39 @@ def test_weak_labels_and_fit_on_a_synthetic_corpus(tmp_path):
     predicted = [model.predict(a)[2] for a in test[:-1]]
     expected = list(itertools.chain.from_iterable([topic] * 10 for topic in TOPICS))
     assert np.mean([p == e for p, e in zip(predicted, expected, strict=True)]) > 0.9
+
+
+# --- hand labels --------------------------------------------------------------------------------
+def test_hand_labels_parse_and_hold_only_paths_languages_and_valid_labels():
+    labels = read_hand_labels()
+    assert len(labels) >= 500
+    assert {label for _, label in labels.values()} <= {*CATEGORIES, NOT_NEWS_LABEL}
+    assert {lang for lang, _ in labels.values()} == {"en", "ru"}
+    rows = [
+        line.split("\t")
+        for line in hand_labels_path().read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ][1:]
+    assert len(rows) == len(labels) and all(len(row) == 3 for row in rows)  # no article text
+    # never the dev slice's day (20191101): the dev figures must stay unseen
+    assert all(row[0].startswith(("20191108/", "20191118/")) and row[0].endswith(".html") for row in rows)
+
+
+def test_hand_labels_override_weak_labels():
+    articles = [
+        Article(name="a.html", title="x", url="https://x.example.com/sport/1", lang="en"),
+        Article(name="b.html", title="y", url="https://x.example.com/sport/2", lang="en"),
+        Article(name="c.html", title="z", url="https://x.example.com/sport/3", lang="en"),
+    ]
+    categories, not_news = weak_labels(articles)
+    weights = label_weights(articles, categories)
+    assert list(categories) == ["sports"] * 3
+    hand = {"a.html": ("en", "economy"), "b.html": ("en", NOT_NEWS_LABEL)}
+    mask = apply_hand_labels(articles, categories, not_news, weights, hand)
+    assert list(mask) == [True, True, False]
+    assert list(categories) == ["economy", "", "sports"]  # not-news articles carry no category
+    assert list(not_news) == [False, True, False]
+    assert list(weights) == [HAND_LABEL_WEIGHT, HAND_LABEL_WEIGHT, 1.0]
 
 
 # --- real articles ------------------------------------------------------------------------------

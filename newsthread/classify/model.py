@@ -90,8 +90,6 @@ class NewsClassifier:
 
     def _prepare(self) -> None:
         """Category and not-news weights side by side, one feature per row: one gather per batch."""
-        if getattr(self, "language_bias_", None) is None:  # models saved before it existed
-            self.language_bias_ = np.zeros((len(NEWS_LANGUAGES), len(self.classes_)), dtype=np.float32)
         self._weights_t = np.ascontiguousarray(
             np.hstack([self.coef_.T, self.news_coef_[:, None]]), dtype=np.float32
         )
@@ -101,11 +99,6 @@ class NewsClassifier:
         rows = self._featurizer.rows(articles, forms_for=("ru",))
         both = rows.dot(self._weights_t)
         logits = both[:, :-1] + self.intercept_ + self._form_scores(rows)
-        if self.language_bias_.any():
-            langs = {lang: i for i, lang in enumerate(NEWS_LANGUAGES)}
-            for row, article in enumerate(articles):
-                if article.lang in langs:
-                    logits[row] += self.language_bias_[langs[article.lang]]
         if self.section_weight != 1.0 or self.broad_weight != 1.0:
             index = {c: i for i, c in enumerate(self.classes_)}
             for row, article in enumerate(articles):
@@ -234,7 +227,6 @@ class NewsClassifier:
             news_intercept=np.array([self.news_intercept_], dtype=np.float32),
             form_keys=self.form_keys_.astype(np.uint32),
             form_scores=self.form_scores_.astype(np.float16),
-            language_bias=self.language_bias_.astype(np.float32),
         )
 
     @classmethod
@@ -255,8 +247,6 @@ class NewsClassifier:
             model.news_intercept_ = float(data["news_intercept"][0])
             model.form_keys_ = data["form_keys"].astype(np.uint32)
             model.form_scores_ = data["form_scores"]
-            if "language_bias" in data:
-                model.language_bias_ = data["language_bias"].astype(np.float32)
         model._prepare()
         if set(model.classes_) != set(CATEGORIES):
             raise ValueError(f"{path}: model classes {model.classes_} are not the 7 categories")
