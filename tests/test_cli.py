@@ -89,3 +89,34 @@ def test_demo_prints_the_summary_without_serving():
     done = run("newsthread.cli.main", "demo", "--no-serve")
     assert done.returncode == 0, done.stderr
     assert "top threads" in done.stdout and "news filter kept" in done.stdout
+
+
+def test_train_classifier_reads_the_corpus_on_dask_to_the_same_model(tmp_path):
+    import shutil
+
+    import numpy as np
+
+    shutil.copytree(sample_dir(), tmp_path / "data" / "contest_html")
+    common = ["--data", str(tmp_path / "data"), "--no-holdout", "--no-embeddings", "--workers", "1"]
+    local = run("newsthread.cli.main", "train", "classifier", *common, "--out", str(tmp_path / "local.npz"))
+    assert local.returncode == 0, local.stderr
+    dask = run(
+        "newsthread.cli.main",
+        "train",
+        "classifier",
+        *common,
+        "--dask-workers",
+        "2",
+        "--out",
+        str(tmp_path / "dask.npz"),
+    )
+    assert dask.returncode == 0, dask.stderr
+    with np.load(tmp_path / "local.npz") as one, np.load(tmp_path / "dask.npz") as two:
+        assert sorted(one.files) == sorted(two.files)
+        for key in one.files:
+            if key != "info":  # (the info records the training time)
+                assert np.array_equal(one[key], two[key]), key
+    both = run(
+        "newsthread.cli.main", "train", "classifier", "--scheduler", "tcp://x:1", "--dask-workers", "2"
+    )
+    assert both.returncode == 2 and "not both" in both.stderr

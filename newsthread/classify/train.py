@@ -32,7 +32,7 @@ import sys
 import tarfile
 import time
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from importlib import resources
 from pathlib import Path
@@ -378,7 +378,9 @@ def holdout_report(
     return report
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, read: Callable[[Path, bool], list[Article]] | None = None) -> int:
+    """Train and save the model. `read(data_dir, include_dev)` replaces the local corpus reader
+    (the CLI passes the Dask one for `--scheduler` / `--dask-workers`)."""
     parser = argparse.ArgumentParser(prog="newsthread train classifier", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--data",
@@ -404,7 +406,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no contest data under {args.data} (set --data or NEWSTHREAD_DATA)", file=sys.stderr)
         return 2
     print(f"reading {args.data} ...", flush=True)
-    articles = read_corpus(args.data, args.workers, args.include_dev_slice)
+    if read is None:
+        articles = read_corpus(args.data, args.workers, args.include_dev_slice)
+    else:
+        articles = read(args.data, args.include_dev_slice)
     print(
         f"  {len(articles)} en/ru articles ({Counter(a.lang for a in articles)}) in {time.perf_counter() - started:.0f}s"
     )

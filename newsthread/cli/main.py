@@ -217,7 +217,20 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.what == "classifier":
         from newsthread.classify.train import main as train_classifier
 
-        return train_classifier(args.train_args) or 0
+        dask_options = argparse.ArgumentParser(add_help=False)
+        dask_options.add_argument("--scheduler", default=None)
+        dask_options.add_argument("--dask-workers", type=int, default=None)
+        where, rest = dask_options.parse_known_args(args.train_args)
+        if where.scheduler is None and where.dask_workers is None:
+            return train_classifier(rest) or 0
+        if where.scheduler is not None and where.dask_workers is not None:
+            print("newsthread: give either --scheduler or --dask-workers, not both", file=sys.stderr)
+            return 2
+        # the corpus is read and parsed on Dask; the model is fitted here
+        from newsthread.distributed import connect, read_corpus_dask
+
+        with connect(where.scheduler, where.dask_workers) as client:
+            return train_classifier(rest, read=lambda data, dev: read_corpus_dask(client, data, dev)) or 0
     if args.what == "background":
         from newsthread.cluster.build_background import main as build_background
 
