@@ -652,12 +652,12 @@ def read_corpus_dask(
     """
     from collections import deque
 
-    from newsthread.classify.train import CHUNK, _chunks, _parse_chunk, iter_corpus
+    from newsthread.classify.train import CHUNK, _parse_chunk, chunked, iter_corpus
 
     limit = max(1, in_flight * max(1, len(client.nthreads())))
     pending: deque[Future] = deque()
     articles: list[Article] = []
-    for chunk in _chunks(iter_corpus(data_dir, include_dev), CHUNK):
+    for chunk in chunked(iter_corpus(data_dir, include_dev), CHUNK):
         [data] = client.scatter([chunk])
         pending.append(client.submit(_parse_chunk, data, pure=False))
         if len(pending) >= limit:

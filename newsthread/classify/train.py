@@ -111,7 +111,8 @@ def _parse_chunk(items: list[tuple[str, bytes]]) -> list[Article]:
     return [a for a in articles if a.lang in NEWS_LANGUAGES]
 
 
-def _chunks(items: Iterator[tuple[str, bytes]], size: int) -> Iterator[list[tuple[str, bytes]]]:
+def chunked(items: Iterator[tuple[str, bytes]], size: int) -> Iterator[list[tuple[str, bytes]]]:
+    """The corpus items in lists of `size` (the last one shorter)."""
     chunk: list[tuple[str, bytes]] = []
     for item in items:
         chunk.append(item)
@@ -124,7 +125,7 @@ def _chunks(items: Iterator[tuple[str, bytes]], size: int) -> Iterator[list[tupl
 
 def read_corpus(data_dir: Path, workers: int = 2, include_dev: bool = False) -> list[Article]:
     """Parsed en/ru articles of the corpus, deduplicated by URL (first copy wins)."""
-    chunks = _chunks(iter_corpus(data_dir, include_dev), CHUNK)
+    chunks = chunked(iter_corpus(data_dir, include_dev), CHUNK)
     articles: list[Article] = []
     if workers <= 1:
         for chunk in chunks:

@@ -18,7 +18,6 @@ import json
 import sys
 import time
 from collections import Counter, deque
-from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
@@ -53,19 +52,8 @@ def _count_chunk(items: list[tuple[str, bytes]]) -> list[tuple[str, str, list[st
     ]
 
 
-def _chunks(items: Iterator[tuple[str, bytes]], size: int) -> Iterator[list[tuple[str, bytes]]]:
-    chunk: list[tuple[str, bytes]] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def build(data: Path, workers: int = 2) -> tuple[dict[str, Counter], dict[str, int]]:
-    from newsthread.classify.train import iter_corpus
+    from newsthread.classify.train import chunked, iter_corpus
 
     df: dict[str, Counter] = {}
     n_docs: dict[str, int] = Counter()
@@ -79,7 +67,7 @@ def build(data: Path, workers: int = 2) -> tuple[dict[str, Counter], dict[str, i
             n_docs[lang] += 1
             df.setdefault(lang, Counter()).update(terms)
 
-    chunks = _chunks(iter_corpus(data, include_dev=False), CHUNK)
+    chunks = chunked(iter_corpus(data, include_dev=False), CHUNK)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: deque[Future] = deque()
         for chunk in chunks:  # a bounded window keeps only a few chunks of bytes in memory

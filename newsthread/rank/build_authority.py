@@ -61,22 +61,12 @@ def _annotate(chunk: list[tuple[str, bytes]]) -> list[Article]:
     return kept
 
 
-def _chunks(items: Iterator[tuple[str, bytes]], size: int) -> Iterator[list[tuple[str, bytes]]]:
-    chunk: list[tuple[str, bytes]] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def build(data: Path, workers: int = 2) -> tuple[SourceAuthority, int]:
+    from newsthread.classify.train import chunked
     from newsthread.cluster import cluster_batch
 
     articles: list[Article] = []
-    chunks = _chunks(iter_corpus(data), CHUNK)
+    chunks = chunked(iter_corpus(data), CHUNK)
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             for part in pool.map(_annotate, chunks):
