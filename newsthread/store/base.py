@@ -194,6 +194,31 @@ COLUMNS = (
 TERM_SEPARATOR = "\x1f"  # ASCII unit separator: terms are joined by it (splitting beats JSON)
 
 
+class SavedLabelTables:
+    """The reads of the saved-labels tables (`thread_labels`, `saved_threads`, `store_meta`) that
+    the SQL stores share: their SQL has no parameters, so it is the same in both dialects."""
+
+    def _read(self, sql: str) -> list[tuple]:  # the store's own
+        raise NotImplementedError
+
+    def labels_cursor(self) -> int:
+        return _first_value(self._read("SELECT value FROM store_meta WHERE key = 'labels_cursor'"))
+
+    def load_labels(self) -> SavedLabels:
+        return SavedLabels(
+            labels=dict(self._read("SELECT name, label FROM thread_labels")),
+            threads=dict(self._read("SELECT label, data FROM saved_threads")),
+            cursor=self.labels_cursor(),
+        )
+
+    def purged_through(self) -> int:
+        return _first_value(self._read("SELECT value FROM store_meta WHERE key = 'purged_through'"))
+
+
+def _first_value(rows: list[tuple]) -> int:
+    return int(rows[0][0]) if rows else 0
+
+
 def article_row(article: Article) -> dict[str, Any]:
     """Column values for one article (the same for every backend)."""
     meta = {k: v for k, v in article.to_dict().items() if k not in _META_SKIP}

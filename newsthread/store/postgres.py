@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from newsthread.store.base import (
     LOAD_BATCH,
     Change,
     SavedLabels,
+    SavedLabelTables,
     SearchHit,
     Store,
     article_row,
@@ -98,7 +100,7 @@ WHERE name = %s AND NOT deleted
 """
 
 
-class PostgresStore(Store):
+class PostgresStore(SavedLabelTables, Store):
     def __init__(self, url: str):
         self.url = url
         self._lock = threading.Lock()
@@ -127,6 +129,20 @@ class PostgresStore(Store):
     def _read(self, sql: str, params: Any = ()) -> list[tuple]:
         return self._reader().execute(sql, params).fetchall()
 
+    @contextmanager
+    def _transaction(self) -> Iterator[psycopg.Connection]:
+        """The writer connection inside one transaction (the caller holds `_lock`). A broken
+        connection is closed (nothing was acknowledged) and replaced at the next call."""
+        conn = self._writer
+        if conn.closed:
+            conn = self._writer = self._connect(autocommit=False)
+        try:
+            with conn.transaction():
+                yield conn
+        except psycopg.OperationalError:
+            conn.close()
+            raise
+
     # -- writes ------------------------------------------------------------------------------
     def put_many(self, items: Iterable[tuple[Article, bytes | None]]) -> list[bool]:
         return self.apply([("put", article, raw) for article, raw in items])
@@ -151,33 +167,25 @@ class PostgresStore(Store):
         names = list({value["name"] if op == "put" else value for op, value, _ in prepared})
         results: list[bool] = []
         with self._lock:
-            conn = self._writer
-            if conn.closed:
-                conn = self._writer = self._connect(autocommit=False)
-            try:
-                with conn.transaction():
-                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-                    first = conn.execute("SELECT COALESCE(max(seq), 0) FROM articles").fetchone()[0]
-                    rows = conn.execute("SELECT name, deleted FROM articles WHERE name = ANY(%s)", (names,))
-                    stored = {name: not deleted for name, deleted in rows.fetchall()}
-                    with conn.pipeline():  # the statements go out without waiting for each answer
-                        for op, value, raw in prepared:
-                            if op == "put":
-                                results.append(not stored.get(value["name"], False))
-                                stored[value["name"]] = True
-                                self._put_row(conn, value, raw)
-                            else:
-                                existed = stored.get(value, False)
-                                results.append(existed)
-                                stored[value] = False
-                                if existed:
-                                    self._delete_row(conn, value)
-                    last = conn.execute("SELECT COALESCE(max(seq), 0) FROM articles").fetchone()[0]
-                self.last_commit = (first, last)
-            except psycopg.OperationalError:
-                # the connection broke: nothing was acknowledged; reconnect for the next call
-                conn.close()
-                raise
+            with self._transaction() as conn:
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+                first = conn.execute("SELECT COALESCE(max(seq), 0) FROM articles").fetchone()[0]
+                rows = conn.execute("SELECT name, deleted FROM articles WHERE name = ANY(%s)", (names,))
+                stored = {name: not deleted for name, deleted in rows.fetchall()}
+                with conn.pipeline():  # the statements go out without waiting for each answer
+                    for op, value, raw in prepared:
+                        if op == "put":
+                            results.append(not stored.get(value["name"], False))
+                            stored[value["name"]] = True
+                            self._put_row(conn, value, raw)
+                        else:
+                            existed = stored.get(value, False)
+                            results.append(existed)
+                            stored[value] = False
+                            if existed:
+                                self._delete_row(conn, value)
+                last = conn.execute("SELECT COALESCE(max(seq), 0) FROM articles").fetchone()[0]
+            self.last_commit = (first, last)
         return results
 
     @staticmethod
@@ -248,21 +256,13 @@ class PostgresStore(Store):
     # -- thread labels, tombstones -------------------------------------------------------------
     def _write(self, statements: list[tuple[str, Any]], many: list[tuple[str, list]] = ()) -> int:
         """Run statements in one transaction on the writer connection; the last one's row count."""
-        with self._lock:
-            conn = self._writer
-            if conn.closed:
-                conn = self._writer = self._connect(autocommit=False)
-            try:
-                with conn.transaction():
-                    count = 0
-                    for sql, params in statements:
-                        count = conn.execute(sql, params).rowcount
-                    for sql, rows in many:
-                        with conn.cursor() as cur:
-                            cur.executemany(sql, rows)
-            except psycopg.OperationalError:
-                conn.close()
-                raise
+        with self._lock, self._transaction() as conn:
+            count = 0
+            for sql, params in statements:
+                count = conn.execute(sql, params).rowcount
+            for sql, rows in many:
+                with conn.cursor() as cur:
+                    cur.executemany(sql, rows)
         return count
 
     def save_labels(self, saved: SavedLabels) -> None:
@@ -281,10 +281,6 @@ class PostgresStore(Store):
                 ("INSERT INTO saved_threads (label, data) VALUES (%s, %s)", list(saved.threads.items())),
             ],
         )
-
-    def labels_cursor(self) -> int:
-        rows = self._read("SELECT value FROM store_meta WHERE key = 'labels_cursor'")
-        return int(rows[0][0]) if rows else 0
 
     def try_lead(self) -> bool:
         with self._leader_lock:
@@ -308,14 +304,6 @@ class PostgresStore(Store):
                 self._forget(conn)
             return False
 
-    def load_labels(self) -> SavedLabels:
-        cursor = self._read("SELECT value FROM store_meta WHERE key = 'labels_cursor'")
-        return SavedLabels(
-            labels=dict(self._read("SELECT name, label FROM thread_labels")),
-            threads=dict(self._read("SELECT label, data FROM saved_threads")),
-            cursor=cursor[0][0] if cursor else 0,
-        )
-
     def names_changed_since(self, cursor: int) -> set[str]:
         return {row[0] for row in self._read("SELECT name FROM articles WHERE seq > %s", (cursor,))}
 
@@ -335,10 +323,6 @@ class PostgresStore(Store):
                 ),
             ]
         )
-
-    def purged_through(self) -> int:
-        rows = self._read("SELECT value FROM store_meta WHERE key = 'purged_through'")
-        return rows[0][0] if rows else 0
 
     def search(self, query: str, lang: str | None = None, limit: int = 20) -> list[SearchHit]:
         query = query.replace("\x00", "").strip()[:1000]

@@ -20,6 +20,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from newsthread.store.base import (
     LOAD_BATCH,
     Change,
     SavedLabels,
+    SavedLabelTables,
     SearchHit,
     Store,
     article_row,
@@ -80,7 +82,7 @@ _WITH_TEXT = f"{_SELECT}, t.text FROM articles a LEFT JOIN article_texts t ON t.
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-class SqliteStore(Store):
+class SqliteStore(SavedLabelTables, Store):
     def __init__(self, path: str | Path, synchronous: str = DEFAULT_SYNCHRONOUS):
         self.path = str(path)
         self.synchronous = synchronous.upper()
@@ -132,6 +134,20 @@ class SqliteStore(Store):
                 return self._writer.execute(sql, tuple(params)).fetchall()
         return self._reader().execute(sql, tuple(params)).fetchall()
 
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """The writer connection inside one ``BEGIN IMMEDIATE … COMMIT`` (rolled back on error).
+        The caller holds `_lock`."""
+        conn = self._writer
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
     # -- writes ------------------------------------------------------------------------------
     def put_many(self, items: Iterable[tuple[Article, bytes | None]]) -> list[bool]:
         return self.apply([("put", article, raw) for article, raw in items])
@@ -153,9 +169,7 @@ class SqliteStore(Store):
             return []
         results: list[bool] = []
         with self._lock:
-            conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with self._transaction() as conn:
                 seq = first = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
                 for op, value, raw in prepared:
                     seq += 1
@@ -163,12 +177,7 @@ class SqliteStore(Store):
                         results.append(self._put_row(conn, value, raw, seq))
                     else:
                         results.append(self._delete_row(conn, value, seq))
-                conn.execute("COMMIT")
-                self.last_commit = (first, seq)
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+            self.last_commit = (first, seq)
         return results
 
     @staticmethod
@@ -290,69 +299,33 @@ class SqliteStore(Store):
 
     # -- thread labels, tombstones -------------------------------------------------------------
     def save_labels(self, saved: SavedLabels) -> None:
-        with self._lock:
-            conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.execute("DELETE FROM thread_labels")
-                conn.execute("DELETE FROM saved_threads")
-                conn.executemany(
-                    "INSERT INTO thread_labels (name, label) VALUES (?, ?)", saved.labels.items()
-                )
-                conn.executemany(
-                    "INSERT INTO saved_threads (label, data) VALUES (?, ?)", saved.threads.items()
-                )
-                conn.execute(
-                    "INSERT OR REPLACE INTO store_meta (key, value) VALUES ('labels_cursor', ?)",
-                    (saved.cursor,),
-                )
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-
-    def labels_cursor(self) -> int:
-        rows = self._read("SELECT value FROM store_meta WHERE key = 'labels_cursor'")
-        return int(rows[0][0]) if rows else 0
-
-    def load_labels(self) -> SavedLabels:
-        cursor = self._read("SELECT value FROM store_meta WHERE key = 'labels_cursor'")
-        return SavedLabels(
-            labels=dict(self._read("SELECT name, label FROM thread_labels")),
-            threads=dict(self._read("SELECT label, data FROM saved_threads")),
-            cursor=cursor[0][0] if cursor else 0,
-        )
+        with self._lock, self._transaction() as conn:
+            conn.execute("DELETE FROM thread_labels")
+            conn.execute("DELETE FROM saved_threads")
+            conn.executemany("INSERT INTO thread_labels (name, label) VALUES (?, ?)", saved.labels.items())
+            conn.executemany("INSERT INTO saved_threads (label, data) VALUES (?, ?)", saved.threads.items())
+            conn.execute(
+                "INSERT OR REPLACE INTO store_meta (key, value) VALUES ('labels_cursor', ?)",
+                (saved.cursor,),
+            )
 
     def names_changed_since(self, cursor: int) -> set[str]:
         return {row[0] for row in self._read("SELECT name FROM articles WHERE seq > ?", (cursor,))}
 
     def purge_tombstones(self, through_seq: int) -> int:
-        with self._lock:
-            conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                # the newest change stays: the next seq is drawn from MAX(seq)
-                purged = conn.execute(
-                    "DELETE FROM articles WHERE deleted = 1 AND seq <= ?"
-                    " AND seq < (SELECT MAX(seq) FROM articles)",
-                    (through_seq,),
-                ).rowcount
-                conn.execute(
-                    "INSERT INTO store_meta (key, value) VALUES ('purged_through', ?) ON CONFLICT (key)"
-                    " DO UPDATE SET value = max(value, excluded.value)",
-                    (through_seq,),
-                )
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+        with self._lock, self._transaction() as conn:
+            # the newest change stays: the next seq is drawn from MAX(seq)
+            purged = conn.execute(
+                "DELETE FROM articles WHERE deleted = 1 AND seq <= ?"
+                " AND seq < (SELECT MAX(seq) FROM articles)",
+                (through_seq,),
+            ).rowcount
+            conn.execute(
+                "INSERT INTO store_meta (key, value) VALUES ('purged_through', ?) ON CONFLICT (key)"
+                " DO UPDATE SET value = max(value, excluded.value)",
+                (through_seq,),
+            )
         return purged
-
-    def purged_through(self) -> int:
-        rows = self._read("SELECT value FROM store_meta WHERE key = 'purged_through'")
-        return rows[0][0] if rows else 0
 
     def search(self, query: str, lang: str | None = None, limit: int = 20) -> list[SearchHit]:
         words = _WORD.findall(query)[:32]
