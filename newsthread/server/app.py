@@ -405,6 +405,8 @@ class ServerState:
                 saved = self._saved_labels()
                 self.index.load(self.store.iter_articles(with_text=False), saved)
                 self.labels_restored = len(saved.labels) if saved else 0
+                # a follower's groups now are these labels: adopting them again would redo the load
+                self.labels_adopted_cursor = saved.cursor if saved else 0
                 # unless every live article was restored from saved labels, save them soon
                 restored = saved is not None and self.labels_restored >= self.index.live_count
                 self._labels_saved = (self._labels_marker() if restored else None, time.monotonic())
