@@ -393,8 +393,7 @@ class _LanguageIndex:
         return [a for a in self.articles if a is not None]
 
     def group_lists(self) -> list[list[Article]]:
-        articles = self.articles
-        return [[articles[s] for s in sorted(members)] for members in self.groups.values()]  # type: ignore[misc]
+        return [self.members(group) for group in self.groups]
 
     def members(self, group: int) -> list[Article]:
         """The group's articles in slot order (empty when the group is gone)."""
@@ -539,12 +538,11 @@ class OnlineClusterer:
     def keyed_groups(self) -> dict[tuple[str, int], list[Article]]:
         """Every group by its key (language, group number); keys stay until the group changes
         language or the clustering is rebuilt (`generation`)."""
-        out: dict[tuple[str, int], list[Article]] = {}
-        for lang, index in self._indexes.items():
-            articles = index.articles
-            for group, members in index.groups.items():
-                out[(lang, group)] = [articles[s] for s in sorted(members)]  # type: ignore[misc]
-        return out
+        return {
+            (lang, group): index.members(group)
+            for lang, index in self._indexes.items()
+            for group in index.groups
+        }
 
     def drain_touched(self) -> list[tuple[str, int]]:
         """Keys of the groups whose members changed since the last call (or since a rebuild)."""

@@ -688,26 +688,12 @@ class ThreadIndex:
 
     def _replace_threads(self, groups: dict[Any, list[Article]]) -> None:
         """All threads anew (after a rebuild of the clustering, or a load)."""
-        old_ranking = self._ranking
-        by_members = {
-            frozenset(map(id, t.articles)): (t, old_ranking.base.get(id(t), t.importance))
-            for t in self._group_thread.values()
-        }
-        by_members.update(self._reuse)
+        known = _by_members(self._group_thread.values(), self._ranking.base)
+        known.update(self._reuse)
         self._reuse = {}
         self._group_thread, self._thread_of, self._ranking = {}, {}, Ranking()
-        fresh_keys, fresh_groups = [], []
-        for key, group in groups.items():
-            if not group:
-                continue
-            found = by_members.get(frozenset(map(id, group)))
-            if found is None:
-                fresh_keys.append(key)
-                fresh_groups.append(group)
-            else:  # the same article objects (a re-PUT makes a new object): nothing changed
-                self._add_thread(key, *found)
-        for key, thread in zip(fresh_keys, make(fresh_groups, self._authority_model()), strict=True):
-            self._add_thread(key, thread, thread.importance)
+        for key, thread, base in self._reuse_or_make(groups, known):
+            self._add_thread(key, thread, base)
 
     def _prepare_threads(self, fresh: Any) -> dict[frozenset[int], tuple[Thread, float]]:
         """The threads of a rebuilt clusterer's groups, made before it is swapped in (by the
@@ -717,20 +703,29 @@ class ThreadIndex:
             return {}
         with self._build_lock:  # copies only: the lock is held for a moment
             current, bases = list(self._group_thread.values()), dict(self._ranking.base)
-        known = {frozenset(map(id, t.articles)): (t, bases.get(id(t), t.importance)) for t in current}
-        prepared: dict[frozenset[int], tuple[Thread, float]] = {}
-        todo: list[list[Article]] = []
-        for group in keyed().values():
+        groups = {frozenset(map(id, group)): group for group in keyed().values() if group}
+        made = self._reuse_or_make(groups, _by_members(current, bases))
+        return {members: (thread, base) for members, thread, base in made}
+
+    def _reuse_or_make(
+        self, groups: dict[Any, list[Article]], known: dict[frozenset[int], tuple[Thread, float]]
+    ) -> list[tuple[Any, Thread, float]]:
+        """(key, thread, base importance) of each non-empty group: the known thread of the very
+        same article objects (a re-PUT makes a new object: nothing changed), else a new one."""
+        out: list[tuple[Any, Thread, float]] = []
+        fresh_keys, fresh_groups = [], []
+        for key, group in groups.items():
             if not group:
                 continue
             found = known.get(frozenset(map(id, group)))
             if found is None:
-                todo.append(group)
+                fresh_keys.append(key)
+                fresh_groups.append(group)
             else:
-                prepared[frozenset(map(id, group))] = found
-        for group, thread in zip(todo, make(todo, self._authority_model()), strict=True):
-            prepared[frozenset(map(id, group))] = (thread, thread.importance)
-        return prepared
+                out.append((key, *found))
+        for key, thread in zip(fresh_keys, make(fresh_groups, self._authority_model()), strict=True):
+            out.append((key, thread, thread.importance))
+        return out
 
     def _add_thread(self, key: Any, thread: Thread, base: float) -> None:
         self._group_thread[key] = thread
@@ -821,6 +816,13 @@ class Ranking:
             base=dict(self.base),
             half_life=self.half_life,
         )
+
+
+def _by_members(
+    threads: Iterable[Thread], bases: dict[int, float]
+) -> dict[frozenset[int], tuple[Thread, float]]:
+    """Threads by the ids of their article objects, with their base importance."""
+    return {frozenset(map(id, t.articles)): (t, bases.get(id(t), t.importance)) for t in threads}
 
 
 def category_of(thread: Thread) -> str:
