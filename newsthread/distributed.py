@@ -313,7 +313,6 @@ class EncodedPart:
 
     enc: Encoded
     terms: list[str]  # the part's distinct terms (lower-cased), in the order `encode` first met them
-    local_ids: np.ndarray  # the part's column of each of `terms`
     df: np.ndarray  # document frequency of each of the part's columns
 
 
@@ -358,13 +357,11 @@ class LanguagePlan:
         metas = client.gather([client.submit(_part_meta, p, pure=False) for p in self.parts])
         vocab = Vocabulary()
         maps = []
-        for terms, local_ids, _ in metas:  # in time order: the column ids cluster_batch assigns
-            mapping = np.zeros(int(local_ids.max()) + 1 if len(local_ids) else 0, dtype=np.int64)
-            mapping[local_ids] = vocab.ids(terms)
-            maps.append(mapping)
+        for terms, _ in metas:  # in time order: the column ids cluster_batch assigns
+            maps.append(np.asarray(vocab.ids(terms), dtype=np.int64))  # part column → global column
         width = len(vocab)
         df = np.zeros(width, dtype=np.int64)
-        for mapping, (_, _, part_df) in zip(maps, metas, strict=True):
+        for mapping, (_, part_df) in zip(maps, metas, strict=True):
             df[mapping] += part_df  # a part's columns are distinct terms: no index repeats
         [idf] = client.scatter([language_idf(df, len(self.rows), vocab, self.lang, config)])
         map_futures = client.scatter(maps)
@@ -437,29 +434,16 @@ def _encode_part(packed: bytes, config: ClusterConfig) -> EncodedPart:
     with _paused_gc():  # many small acyclic objects, in a worker whose models are large to traverse
         articles = pickle.loads(packed)
     vocab = Vocabulary()
-    enc = encode(articles, vocab, config)
-    if getattr(enc, "vocab", None) is not None:  # the part's terms travel as `terms` below
-        enc = dataclasses.replace(enc, vocab=None)
-    # The part's terms in the order encode met them: fed to one Vocabulary part after part,
-    # they assign the same ids as encoding all of the language's articles at once.
-    terms = getattr(vocab, "terms", None)
-    if terms is not None and len(terms) == len(vocab):  # the column → term list: no second pass
-        local_ids = np.arange(len(terms), dtype=np.int64)
-    else:
-        terms = list(dict.fromkeys(_term_stream(articles)))
-        local_ids = np.asarray(vocab.ids(terms), dtype=np.int64)
+    # the part's terms travel as `terms` below, not as the vocabulary
+    enc = dataclasses.replace(encode(articles, vocab, config), vocab=None)
+    # The part's terms in the order encode met them (column order): fed to one Vocabulary part
+    # after part, they assign the same ids as encoding all of the language's articles at once.
     df = np.bincount(enc.counts.indices, minlength=enc.counts.shape[1]).astype(np.int64)
-    return EncodedPart(enc, terms, local_ids, df)
+    return EncodedPart(enc, vocab.terms, df)
 
 
-def _term_stream(articles: list[Article]) -> Iterator[str]:
-    for article in articles:
-        yield from article.title_terms
-        yield from article.body_terms
-
-
-def _part_meta(part: EncodedPart) -> tuple[list[str], np.ndarray, np.ndarray]:
-    return part.terms, part.local_ids, part.df
+def _part_meta(part: EncodedPart) -> tuple[list[str], np.ndarray]:
+    return part.terms, part.df
 
 
 # How `similarity.Encoded` lays out its fields. A field not named here is classified by its

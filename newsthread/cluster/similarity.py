@@ -68,11 +68,10 @@ class Vocabulary:
 
     def __init__(self) -> None:
         self._ids: dict[str, int] = {}
-        self.size = 0
         self.terms: list[str] = []  # the lower-cased term of each column id
 
     def __len__(self) -> int:
-        return self.size
+        return len(self.terms)
 
     def ids(self, terms: list[str], grow: bool = True) -> list[int]:
         found = list(map(self._ids.get, terms))
@@ -90,8 +89,7 @@ class Vocabulary:
         if index is None:
             if not grow:
                 return -1
-            index = self._ids[lower] = self.size
-            self.size += 1
+            index = self._ids[lower] = len(self.terms)
             self.terms.append(lower)
         self._ids[term] = index
         return index
