@@ -320,6 +320,7 @@ class _LanguageIndex:
             len(found),
             idf,
             self.config,
+            self.lang,
         )
         qx, qtw = entry_weights(
             q_terms,
@@ -330,6 +331,7 @@ class _LanguageIndex:
             1,
             idf,
             self.config,
+            self.lang,
         )
         pos = np.minimum(np.searchsorted(q_terms, terms), len(q_terms) - 1)
         shared = q_terms[pos] == terms

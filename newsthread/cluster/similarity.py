@@ -2,7 +2,8 @@
 
 Two articles are compared on their term lists (`newsthread.nlp.terms`), lower-cased:
 
-- **dd**: cosine of tf-idf vectors over title + lead (title terms weighted `1 + title_weight`,
+- **dd**: cosine of tf-idf vectors over title + lead (title terms weighted `1 + title_weight`
+  of the language, `ClusterConfig.title_weight_of`,
   sublinear tf, idf of the language's articles plus `background_docs` pseudo-documents from the
   shipped corpus df table, `language_idf`: a batch of five articles alone has no usable idf);
 - **cov** ("headline swap"): the idf mass of A's title found anywhere in B's text, and B's title
@@ -225,18 +226,20 @@ def entry_weights(
     n_rows: int,
     idf: np.ndarray,
     config: ClusterConfig,
+    lang: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The weights of stored entries (term `indices[k]`, `counts[k]` times, in row `rows[k]`).
 
-    Returns (x, tw): x the L2-normalised tf-idf weight ((1 + ln tf)·idf, ×(1 + title_weight)
-    for title terms, ×entity_boost for entities), tw the title term's share of its row's
-    title idf mass (0 for non-title terms). The one definition of the vectors both batch
-    and online clustering compare.
+    Returns (x, tw): x the L2-normalised tf-idf weight ((1 + ln tf)·idf, ×(1 + title weight of
+    `lang`, `config.title_weight_of`) for title terms, ×entity_boost for entities), tw the title
+    term's share of its row's title idf mass (0 for non-title terms). The one definition of the
+    vectors both batch and online clustering compare: callers pass the rows' language.
     """
     term_idf = idf[indices].astype(np.float64)
     x = (1.0 + np.log(counts)) * term_idf
-    if config.title_weight:
-        x = x * np.where(in_title, 1.0 + config.title_weight, 1.0)
+    title_weight = config.title_weight_of(lang)
+    if title_weight:
+        x = x * np.where(in_title, 1.0 + title_weight, 1.0)
     if strong is not None and config.entity_boost != 1.0:
         x = x * np.where(strong, config.entity_boost, 1.0)
     norms = np.sqrt(np.bincount(rows, weights=x * x, minlength=n_rows))
@@ -260,7 +263,9 @@ def weigh(enc: Encoded, idf: np.ndarray, config: ClusterConfig) -> Weighted:
     counts = enc.counts
     n, width = counts.shape[0], idf.shape[0]
     rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(counts.indptr))
-    x, tw = entry_weights(counts.indices, counts.data, enc.in_title, enc.strong, rows, n, idf, config)
+    x, tw = entry_weights(
+        counts.indices, counts.data, enc.in_title, enc.strong, rows, n, idf, config, enc.lang
+    )
     shape = (n, width)
     X = sp.csr_matrix((x, counts.indices, counts.indptr), shape=shape)
     Tw = sp.csr_matrix((tw, counts.indices.copy(), counts.indptr.copy()), shape=shape)

@@ -76,11 +76,22 @@ def speaker_terms(title: str, lang: str, analyzer) -> frozenset[str] | None:
     if found is None:
         return None
     who, needs_name = found
+    if needs_name and lang == "ru" and _is_place(who, analyzer):
+        return None  # "Россия: суд оштрафовал …", "Греция: мигранты …": a rubric, not a speaker
     terms = analyzer.terms(who, lang)
     if needs_name and not any(t[:1].isupper() for t in terms):
         return None
     result = frozenset(t.lower() for t in terms) - _NOT_SPEAKERS
     return result or None
+
+
+def _is_place(who: str, analyzer) -> bool:
+    """A one-word span pymorphy3 tags as a place name (the analyzer's morphology, if it has one)."""
+    morph = getattr(analyzer, "_morph", None)
+    if morph is None or " " in who:
+        return False
+    parses = morph.parse(who)
+    return bool(parses) and "Geox" in parses[0].tag
 
 
 # What a headline does besides reporting a happening. The Toloka instruction of the contest's
