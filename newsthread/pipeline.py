@@ -45,6 +45,13 @@ def _term_analyzer():
     return TermAnalyzer()
 
 
+def load_models() -> None:
+    """Load every model of the stages now (a server's warm-up), not at the first article."""
+    _language_detector().load()
+    _classifier()
+    _term_analyzer()
+
+
 def annotate(articles: list[Article], stages: Sequence[str] = STAGES) -> list[Article]:
     """Run the per-article stages in order; classify and terms only touch en/ru articles."""
     if "language" in stages:

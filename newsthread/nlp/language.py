@@ -164,7 +164,14 @@ class LanguageDetector:
         except ImportError:
             return None
         languages = [Language.RUSSIAN, Language.BULGARIAN, Language.SERBIAN, Language.MACEDONIAN]
-        return LanguageDetectorBuilder.from_languages(*languages).build()
+        # preloaded: lazily, each language's n-grams would load inside some article's detect()
+        return LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build()
+
+    def load(self) -> LanguageDetector:
+        """Load the models now rather than at the first text that needs them (servers)."""
+        self._predict  # noqa: B018 - cached_property: built here
+        self._lingua  # noqa: B018
+        return self
 
     def detect(self, text: str, *, url: str = "") -> tuple[str, float]:
         """ISO 639-1 code and confidence; ("und", score) when unsure. `url` helps short Cyrillic text."""

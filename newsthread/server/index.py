@@ -170,8 +170,11 @@ class ThreadIndex:
     def __init__(self, clusterer_factory: Any = None, authority: Any = None):
         self._clusterer_factory = clusterer_factory or default_clusterer
         self._authority = authority
-        self.lock = threading.RLock()
+        self.lock = threading.RLock()  # the bookkeeping below; held only for moments
         self._cond = threading.Condition(self.lock)
+        # The clusterer's content: held while queued work is applied (milliseconds), so that
+        # writers, who take only `lock`, never wait for the clustering. Order: this, then `lock`.
+        self._cluster_lock = threading.RLock()
         self.articles: dict[str, Article] = {}
         self._live: set[str] = set()  # names that belong in the clustering now
         self._expiry: list[tuple[float, int, str, Article]] = []  # (expires_at, tiebreak, name, article)
@@ -316,7 +319,7 @@ class ThreadIndex:
         reuse = self._saved_threads(clusterer, saved, loaded) if labels else {}
         clock.lap("saved threads")
         self.stats.load_phases = clock.phases
-        with self.lock:
+        with self._cluster_lock, self.lock:
             self._clusterer = clusterer
             self._state += 1
             self._pending.clear()
@@ -365,7 +368,7 @@ class ThreadIndex:
         with hold if hold is not None else contextlib.nullcontext():
             snapshot = self.snapshot()
             position = cursor()
-            with self.lock:
+            with self._cluster_lock, self.lock:
                 if self._pending or snapshot.version != (self._state, self._now):
                     return None
                 clusterer = self._current_clusterer()
@@ -476,33 +479,37 @@ class ThreadIndex:
             if self._rebuild_is_cheaper(backlog, live):
                 self._rebuild(backlog=True)
                 continue
-            with self.lock:  # a few items per lock hold: writers are never kept waiting long
-                if not self._pending:
-                    return
-                # Leave the items queued until they are applied: `is_current` reads the queue
-                # without the lock, and must not see it empty while an add is half done.
-                op, target = self._pending[0]
-                clusterer = self._current_clusterer()
+            # Only this thread takes items off the queue, and a rebuild swaps the clusterer
+            # under `_cluster_lock` too: the items read here are still first when popped below.
+            with self._cluster_lock:
+                with self.lock:
+                    if not self._pending:
+                        return
+                    op, target = self._pending[0]
+                    clusterer = self._current_clusterer()
+                    if op == "add" and callable(getattr(clusterer, "add_batch", None)):
+                        adds = itertools.takewhile(lambda w: w[0] == "add", self._pending)
+                        batch = [article for _, article in itertools.islice(adds, ADD_BATCH)]
+                    else:
+                        batch = None
                 start = time.perf_counter()
-                if op == "add" and callable(getattr(clusterer, "add_batch", None)):
-                    batch = list(
-                        itertools.islice(
-                            itertools.takewhile(lambda w: w[0] == "add", self._pending), ADD_BATCH
-                        )
-                    )
-                    self._apply_batch(clusterer, [article for _, article in batch])
+                if batch is not None:  # without `lock`: writers go on meanwhile
+                    self._apply_batch(clusterer, batch)
                     done = len(batch)
                 else:
                     self._apply(clusterer, op, target)
                     done = 1
                 if op == "add":
                     self._learn_add((time.perf_counter() - start) / done)
-                self._state += 1
-                for _ in range(done):
-                    self._pending.popleft()
-                self.stats.online_ops += done
-                if not self._pending:
-                    self._cond.notify_all()
+                with self.lock:
+                    # Items leave the queue only now, after `_state` counts them: `is_current`
+                    # reads the queue without the lock and must not see it empty too early.
+                    self._state += 1
+                    for _ in range(done):
+                        self._pending.popleft()
+                    self.stats.online_ops += done
+                    if not self._pending:
+                        self._cond.notify_all()
 
     def _apply_batch(self, clusterer: Any, articles: list[Article]) -> None:
         try:
@@ -573,7 +580,7 @@ class ThreadIndex:
                 raise
             with self._build_lock:  # the next snapshot, the first of `fresh`, takes them
                 self._reuse = prepared
-            with self.lock:
+            with self._cluster_lock, self.lock:
                 for op, target in self._replay:
                     self._apply(fresh, op, target)
                 self._replay = None
@@ -630,7 +637,7 @@ class ThreadIndex:
             return current
         with self._build_lock:
             start = time.perf_counter()
-            with self.lock:
+            with self._cluster_lock, self.lock:
                 key = (self._state, self._now)
                 current = self._snapshot
                 if current is not None and current.version == key:
@@ -656,7 +663,7 @@ class ThreadIndex:
             except Exception:  # a bug here must not fail GETs: start the threads over
                 log.exception("updating the threads failed: making them all again")
                 self._group_thread, self._thread_of, self._ranking = {}, {}, Ranking()
-                with self.lock:
+                with self._cluster_lock, self.lock:
                     key = (self._state, self._now)
                     changed = clusterer.keyed_groups() if generation is not None else changed
                     if generation is not None:

@@ -170,11 +170,11 @@ async def put_reply(
     except BadRequest as error:
         return Reply.error(error.status, str(error))
     try:
-        article = await state.reader.read(name, body, max_age)
+        article, row = await state.reader.read(name, body, max_age)
     except ReadError as error:
         return Reply.error(400, f"not a readable article: {error.reason}")
     try:
-        new = await state.writer.submit("put", article, body if state.keep_raw else None)
+        new = await state.writer.submit("put", article, row)
     except Exception as error:
         return Reply.error(503, f"storage unavailable: {type(error).__name__}", True)
     return Reply(201 if new else 204)

@@ -16,10 +16,12 @@ from urllib.parse import parse_qs, urlsplit
 from newsthread.store.base import (
     Change,
     InvalidName,
+    PreparedRow,
     SavedLabels,
     SearchHit,
     Store,
     check_name,
+    prepare_row,
     valid_name,
 )
 
@@ -28,10 +30,12 @@ DEFAULT_DB = "newsthread.db"
 __all__ = [
     "Change",
     "InvalidName",
+    "PreparedRow",
     "SavedLabels",
     "SearchHit",
     "Store",
     "check_name",
+    "prepare_row",
     "valid_name",
     "open_store",
     "DEFAULT_DB",

@@ -96,7 +96,7 @@ class Store(ABC):
         """Several deletes in one transaction."""
 
     @abstractmethod
-    def apply(self, ops: list[tuple[str, Any, bytes | None]]) -> list[bool]:
+    def apply(self, ops: list[tuple[str, Any, Any]]) -> list[bool]:
         """Mixed ``("put", article, raw)`` / ``("delete", name, None)`` ops, in order, one commit."""
 
     # -- reads -------------------------------------------------------------------------------
@@ -297,6 +297,26 @@ def _dumps(value: Any) -> str:
     except UnicodeEncodeError:  # lone surrogates: let JSON escape them
         text = json.dumps(value, separators=(",", ":"))
     return text
+
+
+@dataclass(frozen=True)
+class PreparedRow:
+    """An article's column values and compressed raw body, made before the write (the server
+    makes them in its reader processes), so the one writer thread only runs the SQL."""
+
+    row: dict[str, Any]
+    blob: bytes | None
+
+
+def prepare_row(article: Article, raw: bytes | None) -> PreparedRow:
+    return PreparedRow(article_row(article), compress(raw))
+
+
+def put_values(article: Article, raw: bytes | PreparedRow | None) -> tuple[dict[str, Any], bytes | None]:
+    """(row, compressed raw) of a put: made here, or taken from a PreparedRow of `article`."""
+    if isinstance(raw, PreparedRow):
+        return raw.row, raw.blob
+    return article_row(article), compress(raw)
 
 
 def compress(raw: bytes | None) -> bytes | None:

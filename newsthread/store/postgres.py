@@ -28,10 +28,9 @@ from newsthread.store.base import (
     SavedLabelTables,
     SearchHit,
     Store,
-    article_row,
     check_name,
-    compress,
     decompress,
+    put_values,
     row_article,
 )
 
@@ -150,14 +149,14 @@ class PostgresStore(SavedLabelTables, Store):
     def delete_many(self, names: Iterable[str]) -> list[bool]:
         return self.apply([("delete", name, None) for name in names])
 
-    def apply(self, ops: list[tuple[str, Any, bytes | None]]) -> list[bool]:
+    def apply(self, ops: list[tuple[str, Any, Any]]) -> list[bool]:
         prepared = []
         for op, target, raw in ops:
             if op == "put":
                 check_name(target.name)
-                row = article_row(target)
-                row["cfg"] = _TS_CONFIG.get(row["lang"], "simple")
-                prepared.append(("put", row, compress(raw)))
+                row, blob = put_values(target, raw)
+                row = {**row, "cfg": _TS_CONFIG.get(row["lang"], "simple")}
+                prepared.append(("put", row, blob))
             elif op == "delete":
                 prepared.append(("delete", check_name(target), None))
             else:

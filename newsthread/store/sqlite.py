@@ -34,10 +34,9 @@ from newsthread.store.base import (
     SavedLabelTables,
     SearchHit,
     Store,
-    article_row,
     check_name,
-    compress,
     decompress,
+    put_values,
     row_article,
 )
 
@@ -155,12 +154,12 @@ class SqliteStore(SavedLabelTables, Store):
     def delete_many(self, names: Iterable[str]) -> list[bool]:
         return self.apply([("delete", name, None) for name in names])
 
-    def apply(self, ops: list[tuple[str, Any, bytes | None]]) -> list[bool]:
+    def apply(self, ops: list[tuple[str, Any, Any]]) -> list[bool]:
         prepared = []
         for op, target, raw in ops:
             if op == "put":
                 check_name(target.name)
-                prepared.append(("put", article_row(target), compress(raw)))
+                prepared.append(("put", *put_values(target, raw)))
             elif op == "delete":
                 prepared.append(("delete", check_name(target), None))
             else:
