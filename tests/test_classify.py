@@ -17,12 +17,14 @@ from newsthread.classify.train import (
     NOT_NEWS_LABEL,
     apply_hand_labels,
     fit,
+    fit_prior_bias,
     hand_labels_path,
     label_weights,
+    prior_correction,
     read_hand_labels,
     weak_labels,
 )
-from newsthread.model import CATEGORIES, Article
+from newsthread.model import CATEGORIES, NEWS_LANGUAGES, Article
 
 
 def article(title: str, text: str = "", lang: str = "en", url: str = "", description: str = "") -> Article:
@@ -456,7 +458,10 @@ def test_hand_labels_parse_and_hold_only_paths_languages_and_valid_labels():
     ][1:]
     assert len(rows) == len(labels) and all(len(row) == 3 for row in rows)  # no article text
     # never the dev slice's day (20191101): the dev figures must stay unseen
-    assert all(row[0].startswith(("20191108/", "20191118/")) and row[0].endswith(".html") for row in rows)
+    assert all(
+        row[0].startswith(("20191108/", "20191115/", "20191118/")) and row[0].endswith(".html")
+        for row in rows
+    )
 
 
 def test_hand_labels_override_weak_labels():
@@ -474,6 +479,59 @@ def test_hand_labels_override_weak_labels():
     assert list(categories) == ["economy", "", "sports"]  # not-news articles carry no category
     assert list(not_news) == [False, True, False]
     assert list(weights) == [HAND_LABEL_WEIGHT, HAND_LABEL_WEIGHT, 1.0]
+
+
+# --- per-language class-prior correction ------------------------------------------------------------
+def test_fit_prior_bias_recovers_a_shift_of_the_class_priors():
+    rng = np.random.default_rng(0)
+    true = rng.normal(size=(4000, len(CATEGORIES)))
+    labels = np.array([rng.choice(len(CATEGORIES), p=np.exp(z) / np.exp(z).sum()) for z in true])
+    shift = np.array([1.5, 0.0, 0.0, -0.5, 0.0, 0.0, -1.0])
+    bias = fit_prior_bias(true + shift, labels, l2=0.0)  # scores that over-rate some classes
+    assert np.allclose(bias, -(shift - shift.mean()), atol=0.15)
+    assert abs(bias.sum()) < 1e-6
+
+
+def test_prior_correction_raises_a_class_the_hand_sample_finds_more_often():
+    articles = _synthetic(20, seed=1)
+    categories, not_news = weak_labels(articles)
+    weights = label_weights(articles, categories)
+    # every 5th en article is hand-labelled "other": the random sample says "other" is common
+    hand = {a.name: ("en", "other") for a in articles[:-1][::5]}
+    mask = apply_hand_labels(articles, categories, not_news, weights, hand)
+    bias, report = prior_correction(
+        articles,
+        categories,
+        not_news,
+        weights,
+        np.where(mask, 30.0, 1.0),
+        mask,
+        None,
+        folds=2,
+        log=lambda *_: None,
+    )
+    en, ru = NEWS_LANGUAGES.index("en"), NEWS_LANGUAGES.index("ru")
+    other = CATEGORIES.index("other")
+    assert bias.shape == (len(NEWS_LANGUAGES), len(CATEGORIES))
+    assert bias[en, other] == bias[en].max() > 0 and not bias[ru].any()  # no ru hand labels: no offsets
+    assert (
+        report["en"]["items"] == 20 and report["en"]["with_offsets"] >= report["en"]["out_of_fold_accuracy"]
+    )
+
+
+def test_language_offsets_apply_to_their_language_only_and_survive_save_load(tmp_path):
+    ru, en = NEWS_EXAMPLES[0][1], NEWS_EXAMPLES[1][1]
+    copy = NewsClassifier.load()
+    assert copy.lang_bias_.shape == (len(NEWS_LANGUAGES), len(CATEGORIES))
+    other = copy.classes_.index("other")
+    copy.lang_bias_ = np.zeros_like(copy.lang_bias_)
+    plain = copy.category_proba([ru, en])
+    copy.lang_bias_[NEWS_LANGUAGES.index("ru"), other] = 3.0
+    after = copy.category_proba([ru, en])
+    assert after[0, other] > plain[0, other] and np.allclose(after[1], plain[1], atol=1e-6)
+    copy.save(tmp_path / "m.npz")
+    again = NewsClassifier.load(tmp_path / "m.npz")
+    assert np.allclose(again.category_proba([ru, en]), after, atol=1e-6)
 
 
 # --- real articles ------------------------------------------------------------------------------
