@@ -208,6 +208,54 @@ class Client:
         self.conn.close()
 
 
+class PutClient:
+    """One keep-alive HTTP/1.1 connection that only PUTs, on a bare socket: http.client spent
+    ~0.25 ms of the benchmark's own CPU per request, a tenth of the machine at 400 PUT/s, taken
+    from the server it measures (a checker written in a compiled language spends far less)."""
+
+    def __init__(self, port: int, timeout: float = 120):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+
+    def put(self, name: str, body: bytes, max_age: int) -> int:
+        head = (
+            f"PUT /{name} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/html\r\n"
+            f"Cache-Control: max-age={max_age}\r\nConnection: Keep-Alive\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        self.sock.sendall(head.encode() + body)
+        return self._status()
+
+    def _recv(self) -> None:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        self.buffer += chunk
+
+    def _status(self) -> int:
+        while b"\r\n\r\n" not in self.buffer:
+            self._recv()
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        status = int(lines[0].split(b" ", 2)[1])
+        length = 0
+        for line in lines[1:]:
+            key, _, value = line.partition(b":")
+            key = key.strip().lower()
+            if key == b"content-length":
+                length = int(value)
+            elif key == b"transfer-encoding":
+                raise ConnectionError(f"unexpected Transfer-Encoding {value.strip()!r} in a PUT answer")
+        while len(self.buffer) < length:
+            self._recv()
+        self.buffer = self.buffer[length:]
+        return status
+
+    def close(self) -> None:
+        self.sock.close()
+
+
 # -- measurements --------------------------------------------------------------------------------
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -263,7 +311,7 @@ def put_files(port: int, files: list[Path], connections: int = 4, max_age: int |
     lock = threading.Lock()
 
     def run() -> None:
-        client = Client(port)
+        client = PutClient(port)
         mine: list[float] = []
         seen: Counter[int] = Counter()
         try:
