@@ -32,6 +32,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -127,12 +128,24 @@ class _Postings:
                 del self.arrays[term], self.sizes[term]
 
 
+class _RowCounts(NamedTuple):
+    """One row of counts, as the online code reads a csr_matrix (a real one costs more to make
+    than the rest of `add` for a short article)."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    shape: tuple[int, int]
+
+
 def _row_of(enc: Encoded, k: int) -> Encoded:
     """Row k of `enc` as an Encoded of one row (its arrays are views)."""
     lo, hi = int(enc.counts.indptr[k]), int(enc.counts.indptr[k + 1])
-    counts = sp.csr_matrix(
-        (enc.counts.data[lo:hi], enc.counts.indices[lo:hi], np.array([0, hi - lo])),
-        shape=(1, enc.counts.shape[1]),
+    counts = _RowCounts(
+        enc.counts.data[lo:hi],
+        enc.counts.indices[lo:hi],
+        np.array([0, hi - lo]),
+        (1, enc.counts.shape[1]),
     )
     return replace(
         enc,
