@@ -82,3 +82,20 @@ def test_a_killed_reader_process_is_replaced_and_the_read_still_answered():
         assert reader._idle[0].process.pid != process.process.pid
     finally:
         reader.close()
+
+
+def test_without_processes_the_reader_threads_answer_the_same():
+    reader = ArticleReader(workers=0, keep_raw=False)  # one-core machines: threads, no processes
+    try:
+        reader.warm_up()
+        name, data = _bodies()[1]
+
+        async def read_one():
+            return await reader.read(name, data, DAY)
+
+        article, row = asyncio.run(read_one())
+        alone = read_article(name, data, DAY)
+        assert (article.title, article.lang, article.category) == (alone.title, alone.lang, alone.category)
+        assert row.blob is None  # keep_raw=False: no body kept
+    finally:
+        reader.close()
