@@ -99,3 +99,23 @@ def test_without_processes_the_reader_threads_answer_the_same():
         assert row.blob is None  # keep_raw=False: no body kept
     finally:
         reader.close()
+
+
+def test_a_stuck_reader_process_is_killed_after_the_timeout_and_replaced():
+    reader = ArticleReader(workers=1, timeout=3.0)
+    try:
+        reader.warm_up()
+        (process,) = reader._idle
+        os.kill(process.process.pid, signal.SIGSTOP)  # stuck: alive, never answers
+        name, data = _bodies()[2]
+
+        async def read_one():
+            return await reader.read(name, data, DAY)
+
+        article, _ = asyncio.run(read_one())  # answered by the replacement
+        assert article.name == name
+        assert reader.restarts == 1
+        process.process.join(10)
+        assert process.process.exitcode == -signal.SIGKILL
+    finally:
+        reader.close()

@@ -45,8 +45,9 @@ log = logging.getLogger("newsthread.server")
 
 MAX_BODY_BYTES = 5 * 1024 * 1024  # = ingest.MAX_FILE_BYTES: larger bodies get 413
 MAX_BATCH = 256  # writes committed together by the writer
-READ_BATCH_BYTES = 1 << 20  # ... and at most about this many bytes of bodies
 READ_BATCH = 32  # PUT bodies read and annotated in one worker call at most
+READ_BATCH_BYTES = 1 << 20  # ... and at most about this many bytes of bodies
+READ_TIMEOUT = 30.0  # seconds a reader may take for one call before it is killed (5 MB of HTML: ~0.1 s)
 RECLUSTER_INTERVAL = 30.0  # seconds between background re-clusterings (when anything changed)
 FOLLOW_INTERVAL = 1.0  # seconds between reads of the store's change feed (other replicas' writes)
 RETRY_LOADING_AFTER = 5.0  # seconds between attempts to open the store when it fails
@@ -254,7 +255,9 @@ class _ReaderProcess:
                     f"article reader process exited while loading its models (exit code {self.process.exitcode})"
                 )
 
-    async def call(self, items: list[tuple[str, bytes, int | None]], keep_raw: bool) -> list[Any]:
+    async def call(
+        self, items: list[tuple[str, bytes, int | None]], keep_raw: bool, timeout: float = READ_TIMEOUT
+    ) -> list[Any]:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # first call, or a new event loop (tests, an app restarted)
             self._stop_reading()
@@ -265,7 +268,13 @@ class _ReaderProcess:
             self.requests.send_bytes(pickle.dumps((items, keep_raw), protocol=pickle.HIGHEST_PROTOCOL))
         except OSError as error:  # the process is gone
             self._died(error)
-        return await waiter
+        try:
+            return await asyncio.wait_for(waiter, timeout)
+        except TimeoutError:
+            # stuck (a pathological body, a stopped process): every PUT waits behind it, so end it
+            self.process.kill()
+            self._died(TimeoutError(f"no answer in {timeout:.0f} s"))
+            raise WorkerDied(f"no answer in {timeout:.0f} s") from None
 
     def _read_available(self) -> bool:
         """Read what the pipe holds and hand over each whole answer; False at the end."""
@@ -335,8 +344,9 @@ class ArticleReader:
     (and wake-ups of the server's threads) than bodies: with 4 PUT connections ~1.7 bodies a
     call, and the server process spent ~25 % less CPU per article (bench/server.py)."""
 
-    def __init__(self, workers: int, keep_raw: bool = True):
+    def __init__(self, workers: int, keep_raw: bool = True, timeout: float = READ_TIMEOUT):
         self.workers = max(0, workers)
+        self.timeout = timeout  # for one call of a reader process
         self.keep_raw = keep_raw  # the store rows carry the compressed body
         self.slots = self.workers or 2  # calls in flight at once
         self._threads = ThreadPoolExecutor(2, thread_name_prefix="reader") if not self.workers else None
@@ -399,7 +409,7 @@ class ArticleReader:
         for attempt in (1, 2):
             process = self._idle.pop()
             try:
-                return await process.call(items, self.keep_raw)
+                return await process.call(items, self.keep_raw, self.timeout)
             except WorkerDied:
                 names = ", ".join(name for name, _, _ in items[:3])
                 log.error("article reader process died while reading %s (attempt %d)", names, attempt)
