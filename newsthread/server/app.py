@@ -59,10 +59,12 @@ TOMBSTONE_RETENTION = 600.0  # seconds a delete stays in the change feed (replic
 # -- reading PUT bodies ------------------------------------------------------------------------
 @lru_cache(maxsize=1)
 def _classifier_available() -> bool:
+    """Whether the news classifier loads. Loads the stages' models (the pipeline's own cached
+    instances, which `annotate` then uses: the classifier is read from disk once)."""
     try:
-        from newsthread.classify import NewsClassifier
+        from newsthread.pipeline import load_models
 
-        NewsClassifier.load()
+        load_models()
     except (ImportError, FileNotFoundError) as error:
         log.warning(
             "no news classifier (%s): English/Russian articles count as news, category 'other'",
@@ -154,10 +156,6 @@ WARM_UP_HTML = b"""<!DOCTYPE html><html><head><meta charset="utf-8"/>
 
 def warm_up() -> int:
     """Load every model this process needs (run once in each worker)."""
-    if _classifier_available():
-        from newsthread.pipeline import load_models
-
-        load_models()
     read_article("warm-up.html", WARM_UP_HTML, 300)
     ru = WARM_UP_HTML.replace(
         b"Parliament approves the budget for next year", "Госдума приняла бюджет".encode()

@@ -96,7 +96,7 @@ class Store(ABC):
         """Several deletes in one transaction."""
 
     @abstractmethod
-    def apply(self, ops: list[tuple[str, Any, Any]]) -> list[bool]:
+    def apply(self, ops: list[tuple[str, Any, bytes | PreparedRow | None]]) -> list[bool]:
         """Mixed ``("put", article, raw)`` / ``("delete", name, None)`` ops, in order, one commit."""
 
     # -- reads -------------------------------------------------------------------------------

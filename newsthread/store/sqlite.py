@@ -30,6 +30,7 @@ from newsthread.store.base import (
     COLUMNS,
     LOAD_BATCH,
     Change,
+    PreparedRow,
     SavedLabels,
     SavedLabelTables,
     SearchHit,
@@ -154,7 +155,7 @@ class SqliteStore(SavedLabelTables, Store):
     def delete_many(self, names: Iterable[str]) -> list[bool]:
         return self.apply([("delete", name, None) for name in names])
 
-    def apply(self, ops: list[tuple[str, Any, Any]]) -> list[bool]:
+    def apply(self, ops: list[tuple[str, Any, bytes | PreparedRow | None]]) -> list[bool]:
         prepared = []
         for op, target, raw in ops:
             if op == "put":
