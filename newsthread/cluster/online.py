@@ -32,7 +32,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -41,6 +40,7 @@ from newsthread.cluster.batch import cluster_encoded, ensure_terms, time_order
 from newsthread.cluster.config import DEFAULT_CONFIG, ClusterConfig
 from newsthread.cluster.similarity import (
     BackgroundPrior,
+    CountRows,
     Encoded,
     Vocabulary,
     combine,
@@ -50,6 +50,9 @@ from newsthread.cluster.similarity import (
     pair_parts,
 )
 from newsthread.model import Article
+
+_NO_FLOATS = np.zeros(0, dtype=np.float32)
+_NO_INTS = np.zeros(0, dtype=np.int32)
 
 
 class _Grow:
@@ -75,17 +78,27 @@ class _Grow:
 
 
 class _Postings:
-    """term id → slots holding it, as growable int64 arrays."""
+    """term id → slots holding it, as growable int64 arrays (lists indexed by term id: the
+    per-term loop of `add` costs less than with dicts)."""
 
     def __init__(self) -> None:
-        self.arrays: dict[int, np.ndarray] = {}
-        self.sizes: dict[int, int] = {}
+        self.arrays: list[np.ndarray | None] = []
+        self.sizes: list[int] = []
+
+    def _widen(self, width: int) -> None:
+        if width > len(self.sizes):
+            grow = max(width, 2 * len(self.sizes), 1024) - len(self.sizes)
+            self.arrays.extend([None] * grow)
+            self.sizes.extend([0] * grow)
 
     def add(self, terms: np.ndarray, slot: int) -> None:
+        if not len(terms):
+            return
+        self._widen(int(terms.max()) + 1)
         arrays, sizes = self.arrays, self.sizes
         for term in terms.tolist():
-            size = sizes.get(term, 0)
-            array = arrays.get(term)
+            size = sizes[term]
+            array = arrays[term]
             if array is None:
                 array = arrays[term] = np.empty(4, dtype=np.int64)
             elif size == len(array):
@@ -95,53 +108,49 @@ class _Postings:
 
     def gather(self, terms: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """All slots listed under `terms` and, for each, the weight of the term that listed it."""
-        parts, hit_terms, sizes = [], [], []
+        parts, hit_terms, hit_sizes = [], [], []
+        arrays, sizes, width = self.arrays, self.sizes, len(self.sizes)
         for term in terms.tolist():
-            size = self.sizes.get(term)
+            size = sizes[term] if term < width else 0
             if size:
-                parts.append(self.arrays[term][:size])
+                parts.append(arrays[term][:size])  # type: ignore[index]
                 hit_terms.append(term)
-                sizes.append(size)
+                hit_sizes.append(size)
         if not parts:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        return np.concatenate(parts), np.repeat(weight[hit_terms], sizes)
+        return np.concatenate(parts), np.repeat(weight[hit_terms], hit_sizes)
 
     def load(self, matrix: sp.csr_matrix) -> None:
         """Replace the contents with the columns of `matrix` (row k = slot k)."""
         csc = matrix.tocsc()
         csc.sort_indices()
         indptr, indices = csc.indptr, csc.indices.astype(np.int64)
-        self.arrays, self.sizes = {}, {}
+        self.arrays, self.sizes = [], []
+        self._widen(matrix.shape[1])
         for term in np.flatnonzero(np.diff(indptr)).tolist():
             array = indices[indptr[term] : indptr[term + 1]].copy()
             self.arrays[term] = array
             self.sizes[term] = len(array)
 
     def compact(self, live: np.ndarray) -> None:
-        for term in list(self.arrays):
-            kept = self.arrays[term][: self.sizes[term]]
+        arrays, sizes = self.arrays, self.sizes
+        for term, array in enumerate(arrays):
+            if array is None:
+                continue
+            kept = array[: sizes[term]]
             kept = kept[live[kept]]
             if len(kept):
-                self.arrays[term] = kept.copy()
-                self.sizes[term] = len(kept)
+                arrays[term] = kept.copy()
+                sizes[term] = len(kept)
             else:
-                del self.arrays[term], self.sizes[term]
-
-
-class _RowCounts(NamedTuple):
-    """One row of counts, as the online code reads a csr_matrix (a real one costs more to make
-    than the rest of `add` for a short article)."""
-
-    data: np.ndarray
-    indices: np.ndarray
-    indptr: np.ndarray
-    shape: tuple[int, int]
+                arrays[term] = None
+                sizes[term] = 0
 
 
 def _row_of(enc: Encoded, k: int) -> Encoded:
     """Row k of `enc` as an Encoded of one row (its arrays are views)."""
     lo, hi = int(enc.counts.indptr[k]), int(enc.counts.indptr[k + 1])
-    counts = _RowCounts(
+    counts = CountRows(
         enc.counts.data[lo:hi],
         enc.counts.indices[lo:hi],
         np.array([0, hi - lo]),
@@ -197,7 +206,12 @@ class _LanguageIndex:
         self.title_sets: list[frozenset[str]] = []
         self.by_name: dict[str, int] = {}
         self.n_live = 0
+        # per term: live articles holding it + the background prior's pseudo df (idf's input)
         self.df = np.zeros(1024, dtype=np.float64)
+        self._prior_width = 0  # terms whose prior is in `df`
+        # term id → its entry in the row being added, else -1 (reset after each query: a lookup
+        # here is cheaper than a searchsorted of every candidate term in the query's terms)
+        self._query_position = np.full(1024, -1, dtype=np.int32)
         self.text_postings = _Postings()
         self.title_postings = _Postings()
         self.groups: dict[int, set[int]] = {}
@@ -210,6 +224,12 @@ class _LanguageIndex:
         width = len(self.vocab)
         if width > len(self.df):
             self.df = np.concatenate([self.df, np.zeros(max(width - len(self.df), len(self.df)))])
+        if width > len(self._query_position):
+            self._query_position = np.full(len(self.df), -1, dtype=np.int32)
+        if width > self._prior_width:
+            new = np.arange(self._prior_width, width)
+            self.df[new] += self.prior.at(self.vocab, new)
+            self._prior_width = width
 
     def _store(self, enc: Encoded, k: int, article: Article, group: int) -> int:
         """Append row k of `enc` as a new slot (postings not touched)."""
@@ -279,14 +299,25 @@ class _LanguageIndex:
         if not len(q_title) or not self.n_live:
             return none
         self._widen_df()
+        position = self._query_position
+        position[q_terms] = np.arange(len(q_terms), dtype=np.int32)
+        try:
+            return self._similarities(enc, q_terms, q_title, position)
+        finally:
+            position[q_terms] = -1
+
+    def _similarities(
+        self, enc: Encoded, q_terms: np.ndarray, q_title: np.ndarray, position: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`similarities`, with `position[t]` = the entry of term t in `enc`'s row, else -1."""
+        none = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         n_docs = self.n_live + 1
         cut = self.config.candidate_coverage
         q_ts = float(enc.ts[0])
 
         def idf_at(terms: np.ndarray) -> np.ndarray:
             """idf as if the new article were indexed too (df + 1 for its terms)."""
-            pos = np.minimum(np.searchsorted(q_terms, terms), len(q_terms) - 1)
-            df = self.df[terms] + (q_terms[pos] == terms) + self.prior.at(self.vocab, terms)
+            df = self.df[terms] + (position[terms] >= 0)
             return idf_of(df, n_docs + self.prior.docs)
 
         idf = np.zeros(len(self.vocab), dtype=np.float32)
@@ -310,8 +341,7 @@ class _LanguageIndex:
         t_terms = self.title_terms.data[_ranges(self.title_start.data[found], t_lengths)]
         t_rows = np.repeat(np.arange(len(found), dtype=np.int64), t_lengths)
         t_idf = idf_at(t_terms).astype(np.float64)
-        pos = np.minimum(np.searchsorted(q_terms, t_terms), len(q_terms) - 1)
-        in_ours = q_terms[pos] == t_terms
+        in_ours = position[t_terms] >= 0
         mass = np.bincount(t_rows, weights=t_idf, minlength=len(found))
         held = np.bincount(t_rows, weights=np.where(in_ours, t_idf, 0.0), minlength=len(found))
         found = found[held >= (cut - 1e-6) * mass]
@@ -346,8 +376,8 @@ class _LanguageIndex:
             self.config,
             self.lang,
         )
-        pos = np.minimum(np.searchsorted(q_terms, terms), len(q_terms) - 1)
-        shared = q_terms[pos] == terms
+        pos = position[terms]
+        shared = pos >= 0
         dd = np.bincount(rows, weights=np.where(shared, x * qx[pos], 0.0), minlength=len(found))
         forward_exact = np.bincount(rows, weights=np.where(shared, qtw[pos], 0.0), minlength=len(found))
         backward = np.bincount(rows, weights=np.where(shared, tw, 0.0), minlength=len(found))
@@ -357,7 +387,7 @@ class _LanguageIndex:
         if not len(found):
             return none
         other = Encoded(
-            counts=sp.csr_matrix((len(found), 0)),
+            counts=CountRows(_NO_FLOATS, _NO_INTS, np.zeros(len(found) + 1, dtype=np.int64), (len(found), 0)),
             in_title=np.zeros(0, dtype=bool),
             strong=None,
             ts=ts[found],
@@ -373,11 +403,11 @@ class _LanguageIndex:
 
     # -- public ------------------------------------------------------------------------------------
     def add(self, article: Article) -> int:
-        return self.add_encoded(encode([article], self.vocab, self.config, grow=True), 0, article)
+        return self.add_encoded(encode([article], self.vocab, self.config, matrix=False), 0, article)
 
     def add_many(self, articles: list[Article]) -> list[int]:
         """`add` each in turn (the same groups), encoding them together: one call's overhead."""
-        enc = encode(articles, self.vocab, self.config, grow=True)
+        enc = encode(articles, self.vocab, self.config, matrix=False)
         return [self.add_encoded(enc, k, article) for k, article in enumerate(articles)]
 
     def add_encoded(self, batch: Encoded, k: int, article: Article) -> int:
@@ -465,6 +495,7 @@ class _LanguageIndex:
             self.groups.setdefault(group, set()).add(k)
         self.n_live = n
         self.df = np.bincount(counts.indices, minlength=max(len(self.vocab), 1024)).astype(np.float64)
+        self._widen_df()  # the prior
         self.text_postings.load(counts)
         title = sp.csr_matrix(
             (enc.in_title.astype(np.float32), counts.indices.copy(), counts.indptr.copy()), shape=counts.shape

@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -45,11 +46,21 @@ _PAIR_CHUNK = 200_000  # candidate pairs per vectorised dd chunk
 BACKGROUND_PATH = Path(__file__).resolve().parents[1] / "models" / "background_df.json.gz"
 
 
+class CountRows(NamedTuple):
+    """Term-count rows in CSR layout without scipy's matrix (what the online clusterer reads:
+    building a csr_matrix costs more than the rest of encoding one short article)."""
+
+    data: np.ndarray  # float32 counts
+    indices: np.ndarray  # int32 term ids, sorted per row
+    indptr: np.ndarray  # int64, n + 1
+    shape: tuple[int, int]
+
+
 @dataclass
 class Encoded:
     """Articles of one language as sparse term-count rows over a shared vocabulary."""
 
-    counts: sp.csr_matrix  # n × V, occurrences in title + lead (indices sorted per row)
+    counts: sp.csr_matrix | CountRows  # n × V, occurrences in title + lead (indices sorted per row)
     in_title: np.ndarray  # bool per stored entry of `counts`: the term is in the title
     strong: np.ndarray | None  # bool per entry: an entity/number (only when boosted)
     ts: np.ndarray  # publication timestamps (float64, s; NaN = undated)
@@ -97,11 +108,16 @@ class Vocabulary:
 
 
 def encode(
-    articles: Sequence[Article], vocab: Vocabulary, config: ClusterConfig, grow: bool = True
+    articles: Sequence[Article],
+    vocab: Vocabulary,
+    config: ClusterConfig,
+    grow: bool = True,
+    matrix: bool = True,
 ) -> Encoded:
     """Term rows of `articles` (their title_terms/body_terms must be filled).
 
     New terms are added to `vocab` when `grow`, else ignored (a query against a fixed index).
+    `counts` is a csr_matrix, or `CountRows` when not `matrix`.
     """
     from newsthread.nlp.terms import shared_analyzer
 
@@ -128,8 +144,8 @@ def encode(
         title_sets.append(frozenset(t.lower() for t in article.title_terms))
         speakers.append(speaker_terms(article.title, article.lang, analyzer))
     n, width = len(articles), len(vocab)
-    counts, in_title = _count_rows(t_ids, t_ptr, b_ids, b_ptr, n, width)
-    strong = _entries_in(counts, _rows(s_ids, s_ptr, n, width)) if boosted else None
+    counts, in_title = _count_rows(t_ids, t_ptr, b_ids, b_ptr, n, width, matrix)
+    strong = _entries_in(counts, s_ids, s_ptr) if boosted else None
     ts = np.array([a.timestamp if a.published else np.nan for a in articles], dtype=np.float64)
     kinds = np.array([headline_kind(a.title, a.lang) for a in articles], dtype=np.int8)
     lang = articles[0].lang if articles else None
@@ -138,8 +154,8 @@ def encode(
 
 
 def _count_rows(
-    t_ids: list[int], t_ptr: list[int], b_ids: list[int], b_ptr: list[int], n: int, width: int
-) -> tuple[sp.csr_matrix, np.ndarray]:
+    t_ids: list[int], t_ptr: list[int], b_ids: list[int], b_ptr: list[int], n: int, width: int, matrix: bool
+) -> tuple[sp.csr_matrix | CountRows, np.ndarray]:
     """Occurrences of each term in title + body per row (CSR, float32, indices sorted) and, for
     each stored entry, whether the term is in the title. Counted with one np.unique over
     row·width + term keys: scipy's sparse sum cost more than the counting for the few rows of
@@ -153,9 +169,11 @@ def _count_rows(
     rows = keys // key_width
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    counts = sp.csr_matrix(
-        (freq.astype(np.float32), (keys - rows * key_width).astype(np.int32), indptr), shape=(n, width)
+    counts = CountRows(
+        freq.astype(np.float32), (keys - rows * key_width).astype(np.int32), indptr, (n, width)
     )
+    if matrix:
+        counts = sp.csr_matrix(counts[:3], shape=counts.shape)
     title_keys = np.unique(t_keys)
     if len(title_keys):
         pos = np.minimum(np.searchsorted(title_keys, keys), len(title_keys) - 1)
@@ -165,26 +183,18 @@ def _count_rows(
     return counts, in_title
 
 
-def _entries_in(matrix: sp.csr_matrix, subset: sp.csr_matrix) -> np.ndarray:
-    """For each stored entry of `matrix`, whether `subset` has that (row, column) too."""
-    width = max(matrix.shape[1], 1)
-    rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
-    keys = rows * width + matrix.indices
-    sub_rows = np.repeat(np.arange(subset.shape[0], dtype=np.int64), np.diff(subset.indptr))
-    sub_keys = np.unique(sub_rows * width + subset.indices)
+def _entries_in(counts: sp.csr_matrix | CountRows, ids: list[int], ptr: list[int]) -> np.ndarray:
+    """For each stored entry of `counts`, whether its (row, term) is among the rows of term
+    ids `ids` (row k = ids[ptr[k]:ptr[k + 1]])."""
+    width = max(counts.shape[1], 1)
+    rows = np.repeat(np.arange(counts.shape[0], dtype=np.int64), np.diff(counts.indptr))
+    keys = rows * width + counts.indices
+    sub_rows = np.repeat(np.arange(len(ptr) - 1, dtype=np.int64), np.diff(np.asarray(ptr, dtype=np.int64)))
+    sub_keys = np.unique(sub_rows * width + np.asarray(ids, dtype=np.int64))
     if not len(sub_keys):
         return np.zeros(len(keys), dtype=bool)
     pos = np.minimum(np.searchsorted(sub_keys, keys), len(sub_keys) - 1)
     return sub_keys[pos] == keys
-
-
-def _rows(ids: list[int], ptr: list[int], n: int, width: int) -> sp.csr_matrix:
-    data = np.ones(len(ids), dtype=np.float32)
-    matrix = sp.csr_matrix(
-        (data, np.asarray(ids, dtype=np.int32), np.asarray(ptr, dtype=np.int64)), shape=(n, width)
-    )
-    matrix.sum_duplicates()  # duplicates → counts, indices sorted
-    return matrix
 
 
 def is_strong(term: str) -> bool:
@@ -217,17 +227,24 @@ class BackgroundPrior:
         self._df, n_docs = table if table is not None else ({}, 0)
         self.docs = float(config.background_docs) if table is not None else 0.0
         self._scale = self.docs / max(n_docs, 1)
-        self._values = np.zeros(0, dtype=np.float64)
+        self._values = np.zeros(0, dtype=np.float64)  # capacity doubles: the live index grows it per article
+        self._filled = 0  # columns whose value is set
 
     def at(self, vocab: Vocabulary, columns: np.ndarray) -> np.ndarray:
         """The pseudo df of `columns` (ids of `vocab`)."""
         if not self.docs:
             return np.zeros(len(columns), dtype=np.float64)
-        if len(self._values) < len(vocab.terms):
+        width = len(vocab.terms)
+        if self._filled < width:
+            if width > len(self._values):
+                bigger = np.zeros(max(width, 2 * len(self._values)), dtype=np.float64)
+                bigger[: self._filled] = self._values[: self._filled]
+                self._values = bigger
             get = self._df.get
-            new = vocab.terms[len(self._values) :]
+            new = vocab.terms[self._filled : width]
             grown = np.fromiter((get(term, 0) for term in new), dtype=np.float64, count=len(new))
-            self._values = np.concatenate([self._values, grown * self._scale])
+            self._values[self._filled : width] = grown * self._scale
+            self._filled = width
         return self._values[columns]
 
 

@@ -8,10 +8,11 @@ Every request is answered 503 (with Retry-After) until the index is loaded. Bad 
 400 with ``{"error": "..."}``; bodies over the size limit get 413.
 
 The answers are made by `put_reply`, `delete_reply` and `threads_reply`. The FastAPI routes
-below call them; they also give the OpenAPI description. `ContractFastPath` is an ASGI
-middleware that calls the same functions for ``PUT/DELETE /<name>`` and ``GET /threads``
-without FastAPI's routing and middleware stack. The checker's traffic is almost all PUTs,
-and that stack costs about as much CPU per request as the rest of the HTTP handling.
+below call them; they also give the OpenAPI description. `ContractFastPath` calls the same
+functions for ``PUT/DELETE /<name>`` and ``GET /threads`` without FastAPI's routing and
+middleware stack: the server's app (`app.NewsthreadAPI`) hands those requests to it first.
+The checker's traffic is almost all PUTs, and that stack costs about as much CPU per request
+as the rest of the HTTP handling.
 """
 
 from __future__ import annotations
@@ -328,29 +329,28 @@ async def threads(
 
 # -- the same answers without FastAPI's routing ------------------------------------------------
 class ContractFastPath:
-    """ASGI middleware: ``PUT/DELETE /<name>`` (no further "/") and ``GET /threads``.
-
-    Every other request goes to the wrapped app. Percent-escapes are decoded the way Starlette
-    decodes the path: the server has decoded it already ("%2F" is a "/", so such names go
-    to the wrapped app, whose route refuses them).
+    """Answers ``PUT/DELETE /<name>`` (no further "/") and ``GET /threads``: `takes(scope)`
+    says whether a request is one of them, `answer` answers it (`app.NewsthreadAPI` asks
+    first and sends every other request through FastAPI). Percent-escapes are decoded the way
+    Starlette decodes the path: the server has decoded it already ("%2F" is a "/", so such
+    names go to the other routes, which refuse them).
     """
 
-    def __init__(self, app, state: ServerState):
-        self.app = app
+    def __init__(self, state: ServerState):
         self.state = state
 
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http":
-            method, path = scope["method"], scope["path"]
-            if method in ("PUT", "DELETE") and path.count("/") == 1 and path != "/":
-                await self._answer(scope, receive, send, method, path)
-                return
-            if method == "GET" and path == "/threads":
-                await self._answer(scope, receive, send, method, path)
-                return
-        await self.app(scope, receive, send)
+    @staticmethod
+    def takes(scope) -> bool:
+        """Whether this is a contract request answered here."""
+        if scope["type"] != "http":
+            return False
+        method, path = scope["method"], scope["path"]
+        if method in ("PUT", "DELETE"):
+            return path.count("/") == 1 and path != "/"
+        return method == "GET" and path == "/threads"
 
-    async def _answer(self, scope, receive, send, method: str, path: str) -> None:
+    async def answer(self, scope, receive, send) -> None:
+        method, path = scope["method"], scope["path"]
         try:
             if method == "GET":
                 query = scope.get("query_string", b"").decode("latin-1")
