@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -61,10 +62,7 @@ class Article:
     @property
     def host(self) -> str:
         """Site host without "www.", falling back to the site name: the source's identity."""
-        host = urlsplit(self.url).hostname or "" if self.url else ""
-        if host.startswith("www."):
-            host = host[4:]
-        return host or self.site.lower()
+        return _host(self.url, self.site)
 
     @property
     def timestamp(self) -> float:
@@ -166,3 +164,11 @@ class Thread:
 
     def __len__(self) -> int:
         return len(self.articles)
+
+
+@lru_cache(maxsize=1 << 17)  # asked for every live article at each re-clustering
+def _host(url: str, site: str) -> str:
+    host = urlsplit(url).hostname or "" if url else ""
+    if host.startswith("www."):
+        host = host[4:]
+    return host or site.lower()

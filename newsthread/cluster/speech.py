@@ -9,6 +9,7 @@ articles when one quotes a speaker the other's headline does not name.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _RU_VERB = (
     r"(?:заявил|сказал|рассказал|отметил|сообщил|признал|пообещал|предупредил|объяснил|"
@@ -70,6 +71,11 @@ def speaker(title: str, lang: str) -> tuple[str, bool] | None:
     return None
 
 
+# Headlines are read again at every re-clustering of the live server: cached per headline.
+CACHED_HEADLINES = 1 << 17
+
+
+@lru_cache(maxsize=CACHED_HEADLINES)
 def speaker_terms(title: str, lang: str, analyzer) -> frozenset[str] | None:
     """Lower-cased normal forms of the headline's speaker, or None when nobody is quoted."""
     found = speaker(title, lang)
@@ -119,6 +125,7 @@ _KIND_PATTERNS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
 KINDS = ("report", "opinion", "preview")
 
 
+@lru_cache(maxsize=CACHED_HEADLINES)
 def headline_kind(title: str, lang: str) -> int:
     """0 report, 1 opinion/review/question, 2 preview/expectation (index into KINDS)."""
     for name, pattern in _KIND_PATTERNS.get(lang, ()):
