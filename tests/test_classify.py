@@ -446,14 +446,15 @@ def test_weak_labels_and_fit_on_a_synthetic_corpus(tmp_path):
 
 
 # --- hand labels --------------------------------------------------------------------------------
-def test_hand_labels_parse_and_hold_only_paths_languages_and_valid_labels():
-    labels = read_hand_labels()
+@pytest.mark.parametrize("path", [hand_labels_path(), hand_labels_path().with_name("hand_labels_round2.tsv")])
+def test_hand_labels_parse_and_hold_only_paths_languages_and_valid_labels(path):
+    labels = read_hand_labels(path)
     assert len(labels) >= 500
     assert {label for _, label in labels.values()} <= {*CATEGORIES, NOT_NEWS_LABEL}
     assert {lang for lang, _ in labels.values()} == {"en", "ru"}
     rows = [
         line.split("\t")
-        for line in hand_labels_path().read_text(encoding="utf-8").splitlines()
+        for line in path.read_text(encoding="utf-8").splitlines()
         if line and not line.startswith("#")
     ][1:]
     assert len(rows) == len(labels) and all(len(row) == 3 for row in rows)  # no article text
@@ -462,6 +463,14 @@ def test_hand_labels_parse_and_hold_only_paths_languages_and_valid_labels():
         row[0].startswith(("20191108/", "20191115/", "20191118/")) and row[0].endswith(".html")
         for row in rows
     )
+
+
+def test_second_round_hand_labels_are_other_articles():
+    first, second = (
+        read_hand_labels(),
+        read_hand_labels(hand_labels_path().with_name("hand_labels_round2.tsv")),
+    )
+    assert len(second) == 650 and not set(first) & set(second)
 
 
 def test_hand_labels_override_weak_labels():
