@@ -156,7 +156,11 @@ class LanguageDetector:
 
     @cached_property
     def _lingua(self):
-        """lingua limited to ru/bg/sr/mk, or None when the package is not installed."""
+        """lingua limited to ru/bg/sr/mk (each language's n-grams load at its first use), or None
+        when the package is not installed."""
+        return self._build_lingua(preload=False)
+
+    def _build_lingua(self, preload: bool):
         if not self.use_lingua:
             return None
         try:
@@ -164,13 +168,17 @@ class LanguageDetector:
         except ImportError:
             return None
         languages = [Language.RUSSIAN, Language.BULGARIAN, Language.SERBIAN, Language.MACEDONIAN]
-        # preloaded: lazily, each language's n-grams would load inside some article's detect()
-        return LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build()
+        builder = LanguageDetectorBuilder.from_languages(*languages)
+        return (builder.with_preloaded_language_models() if preload else builder).build()
 
     def load(self) -> LanguageDetector:
-        """Load the models now rather than at the first text that needs them (servers)."""
+        """Load the models now rather than at the first text that needs them (servers).
+
+        lingua's n-grams are preloaded only here: preloading runs on lingua's own thread pool,
+        which hangs in a process forked from one whose pool already ran (pipeline workers)."""
         self._predict  # noqa: B018 - cached_property: built here
-        self._lingua  # noqa: B018
+        if "_lingua" not in self.__dict__:
+            self.__dict__["_lingua"] = self._build_lingua(preload=True)
         return self
 
     def detect(self, text: str, *, url: str = "") -> tuple[str, float]:
