@@ -174,13 +174,7 @@ def _count_rows(
     )
     if matrix:
         counts = sp.csr_matrix(counts[:3], shape=counts.shape)
-    title_keys = np.unique(t_keys)
-    if len(title_keys):
-        pos = np.minimum(np.searchsorted(title_keys, keys), len(title_keys) - 1)
-        in_title = title_keys[pos] == keys
-    else:
-        in_title = np.zeros(len(keys), dtype=bool)
-    return counts, in_title
+    return counts, _isin_sorted(keys, np.unique(t_keys))
 
 
 def _entries_in(counts: sp.csr_matrix | CountRows, ids: list[int], ptr: list[int]) -> np.ndarray:
@@ -190,11 +184,15 @@ def _entries_in(counts: sp.csr_matrix | CountRows, ids: list[int], ptr: list[int
     rows = np.repeat(np.arange(counts.shape[0], dtype=np.int64), np.diff(counts.indptr))
     keys = rows * width + counts.indices
     sub_rows = np.repeat(np.arange(len(ptr) - 1, dtype=np.int64), np.diff(np.asarray(ptr, dtype=np.int64)))
-    sub_keys = np.unique(sub_rows * width + np.asarray(ids, dtype=np.int64))
-    if not len(sub_keys):
-        return np.zeros(len(keys), dtype=bool)
-    pos = np.minimum(np.searchsorted(sub_keys, keys), len(sub_keys) - 1)
-    return sub_keys[pos] == keys
+    return _isin_sorted(keys, np.unique(sub_rows * width + np.asarray(ids, dtype=np.int64)))
+
+
+def _isin_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """For each of `values`, whether it is in `sorted_set` (sorted, unique)."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[pos] == values
 
 
 def is_strong(term: str) -> bool:
