@@ -15,6 +15,7 @@ from newsthread.classify.model import default_model_path
 from newsthread.classify.train import (
     HAND_LABEL_WEIGHT,
     NOT_NEWS_LABEL,
+    LabelledSet,
     apply_hand_labels,
     fit,
     fit_prior_bias,
@@ -508,17 +509,8 @@ def test_prior_correction_raises_a_class_the_hand_sample_finds_more_often():
     # every 5th en article is hand-labelled "other": the random sample says "other" is common
     hand = {a.name: ("en", "other") for a in articles[:-1][::5]}
     mask = apply_hand_labels(articles, categories, not_news, weights, hand)
-    bias, report = prior_correction(
-        articles,
-        categories,
-        not_news,
-        weights,
-        np.where(mask, 30.0, 1.0),
-        mask,
-        None,
-        folds=2,
-        log=lambda *_: None,
-    )
+    data = LabelledSet(articles, categories, not_news, weights, np.where(mask, 30.0, 1.0))
+    bias, report = prior_correction(data, mask, None, folds=2, log=lambda *_: None)
     en, ru = NEWS_LANGUAGES.index("en"), NEWS_LANGUAGES.index("ru")
     other = CATEGORIES.index("other")
     assert bias.shape == (len(NEWS_LANGUAGES), len(CATEGORIES))

@@ -38,6 +38,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -244,36 +245,42 @@ def apply_hand_labels(
 
 
 # --- class-prior correction ----------------------------------------------------------------------
+@dataclass
+class LabelledSet:
+    """Training articles with their labels and label weights, as `fit` takes them."""
+
+    articles: list[Article]
+    categories: np.ndarray  # category or "" per article
+    not_news: np.ndarray  # bool per article
+    weights: np.ndarray  # weight of each category label
+    news_weights: np.ndarray  # weight of each not-news label
+
+    def fit(self, rows: np.ndarray, navec: _Navec | None) -> NewsClassifier:
+        """A fresh model fitted on the articles `rows`, quietly."""
+        return fit(
+            NewsClassifier(),
+            [self.articles[i] for i in rows],
+            self.categories[rows],
+            self.not_news[rows],
+            navec,
+            log=lambda *_: None,
+            sample_weight=self.weights[rows],
+            news_weight=self.news_weights[rows],
+        )
+
+
 def out_of_fold_logits(
-    articles: list[Article],
-    categories: np.ndarray,
-    not_news: np.ndarray,
-    weights: np.ndarray,
-    news_weights: np.ndarray,
-    rows: np.ndarray,
-    navec: _Navec | None,
-    folds: int = PRIOR_FOLDS,
-    log=print,
+    data: LabelledSet, rows: np.ndarray, navec: _Navec | None, folds: int = PRIOR_FOLDS, log=print
 ) -> np.ndarray:
     """Category logits (len(rows), 7) of the articles `rows`, each from a model fitted without the
     fold of `rows` it belongs to (the folds are a seeded random split of `rows`)."""
     fold = np.random.default_rng(0).permutation(len(rows)) % folds
     logits = np.zeros((len(rows), len(CATEGORIES)), dtype=np.float32)
     for k in range(folds):
-        keep = np.ones(len(articles), dtype=bool)
+        keep = np.ones(len(data.articles), dtype=bool)
         keep[rows[fold == k]] = False
-        idx = np.where(keep)[0]
-        probe = fit(
-            NewsClassifier(),
-            [articles[i] for i in idx],
-            categories[idx],
-            not_news[idx],
-            navec,
-            log=lambda *_: None,
-            sample_weight=weights[idx],
-            news_weight=news_weights[idx],
-        )
-        logits[fold == k] = probe._scores([articles[i] for i in rows[fold == k]])[0]
+        probe = data.fit(np.where(keep)[0], navec)
+        logits[fold == k] = probe._scores([data.articles[i] for i in rows[fold == k]])[0]
         log(f"  prior correction: fold {k + 1}/{folds} scored")
     return logits
 
@@ -299,24 +306,14 @@ def fit_prior_bias(logits: np.ndarray, labels: np.ndarray, l2: float = PRIOR_L2)
 
 
 def prior_correction(
-    articles: list[Article],
-    categories: np.ndarray,
-    not_news: np.ndarray,
-    weights: np.ndarray,
-    news_weights: np.ndarray,
-    hand_mask: np.ndarray,
-    navec: _Navec | None,
-    folds: int = PRIOR_FOLDS,
-    log=print,
+    data: LabelledSet, hand_mask: np.ndarray, navec: _Navec | None, folds: int = PRIOR_FOLDS, log=print
 ) -> tuple[np.ndarray, dict]:
     """Per-language logit offsets (len(NEWS_LANGUAGES), 7) from out-of-fold scores of the hand-labelled
     news articles, and a report (offsets, out-of-fold accuracy without and with them)."""
-    rows = np.where(hand_mask & (categories != ""))[0]
-    logits = out_of_fold_logits(
-        articles, categories, not_news, weights, news_weights, rows, navec, folds, log
-    )
-    labels = np.array([CATEGORIES.index(c) for c in categories[rows]])
-    langs = np.array([articles[i].lang for i in rows])
+    rows = np.where(hand_mask & (data.categories != ""))[0]
+    logits = out_of_fold_logits(data, rows, navec, folds, log)
+    labels = np.array([CATEGORIES.index(c) for c in data.categories[rows]])
+    langs = np.array([data.articles[i].lang for i in rows])
     bias = np.zeros((len(NEWS_LANGUAGES), len(CATEGORIES)), dtype=np.float32)
     report: dict = {}
     for i, lang in enumerate(NEWS_LANGUAGES):
@@ -595,6 +592,7 @@ def main(argv: list[str] | None = None, read: Callable[[Path, bool], list[Articl
                 labels="hand",
             )
     print("fitting the shipped model on all articles ...", flush=True)
+    data = LabelledSet(articles, categories, not_news, weights, news_weights)
     model = fit(
         NewsClassifier(),
         articles,
@@ -610,7 +608,7 @@ def main(argv: list[str] | None = None, read: Callable[[Path, bool], list[Articl
             flush=True,
         )
         model.lang_bias_, info["prior_correction"] = prior_correction(
-            articles, categories, not_news, weights, news_weights, hand_mask, navec, args.prior_folds
+            data, hand_mask, navec, args.prior_folds
         )
     info["training_seconds"] = round(time.perf_counter() - started, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
