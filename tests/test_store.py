@@ -142,6 +142,55 @@ def test_search_finds_titles_and_texts_by_language(store):
     assert store.search("earthquake") == []
 
 
+def test_search_follows_replacements_and_deletes_whether_indexed_yet_or_not(store):
+    store.put(article("a.html", title="Volcano erupts", paragraphs=["Lava reached the village."]))
+    store.put(article("b.html", title="Storm hits coast", paragraphs=["Ferries were cancelled."]))
+    store.index_search()  # a.html and b.html indexed; the writes below happen after
+    store.put(article("a.html", title="Volcano calms down", paragraphs=["Villagers return home."]))
+    store.put(article("c.html", title="Ferries resume", paragraphs=["Sailings after the tempest."]))
+    store.put(article("c.html", title="Ferries resume", paragraphs=["Sailings are back to normal."]))
+    store.delete("b.html")
+    assert [h.name for h in store.search("volcano")] == ["a.html"]
+    assert store.search("lava") == []  # the replaced text is gone from the index
+    assert [h.name for h in store.search("villagers")] == ["a.html"]
+    assert store.search("cancelled") == []  # deleted
+    assert [h.name for h in store.search("ferries")] == ["c.html"]
+    assert store.search("tempest") == [] and [h.name for h in store.search("normal")] == ["c.html"]
+    store.put(article("b.html", title="Storm hits coast again", paragraphs=["Ferries were cancelled."]))
+    assert [h.name for h in store.search("cancelled")] == ["b.html"]
+
+
+def test_an_upgraded_layout_3_store_keeps_its_articles_and_finds_them(tmp_path):
+    """Layout 3 kept the texts in an FTS5 table indexed at each write; opening it moves them."""
+    import sqlite3
+
+    path = tmp_path / "v3.db"
+    with open_store(path) as store:
+        store.put(article("kept.html", title="Harvest festival", paragraphs=["Pumpkins everywhere."]))
+        store.put(article("gone.html", title="Old news"))
+        store.delete("gone.html")
+    conn = sqlite3.connect(path)  # rewrite the texts the way layout 3 kept them
+    rows = conn.execute("SELECT id, title, description, text FROM texts").fetchall()
+    conn.executescript(
+        "DROP TABLE article_search; DROP TABLE texts; DELETE FROM store_meta;"
+        " CREATE VIRTUAL TABLE article_texts USING fts5(title, description, text);"
+        " PRAGMA user_version = 3;"
+    )
+    conn.executemany("INSERT INTO article_texts (rowid, title, description, text) VALUES (?, ?, ?, ?)", rows)
+    conn.commit()
+    conn.close()
+    with open_store(path) as store:
+        assert [(a.name, a.paragraphs) for a in store.iter_articles()] == [
+            ("kept.html", ["Pumpkins everywhere."])
+        ]
+        assert [h.name for h in store.search("pumpkins")] == ["kept.html"]
+        assert store.search_backlog() == 0
+        store.put(article("kept.html", title="Harvest festival ends", paragraphs=["Squash remains."]))
+        assert store.search("pumpkins") == [] and [h.name for h in store.search("squash")] == ["kept.html"]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+
+
 def test_hostile_names_are_rejected_before_storage(store):
     for name in ["../etc/passwd.html", "a/b.html", "a..b.html", "x.htm", "", ".html", "a b.html", "é.html"]:
         assert not valid_name(name)

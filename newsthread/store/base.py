@@ -132,6 +132,12 @@ class Store(ABC):
     def search(self, query: str, lang: str | None = None, limit: int = 20) -> list[SearchHit]:
         """Full-text search over titles, descriptions and texts, best first."""
 
+    def index_search(self, limit: int | None = None) -> int:
+        """Bring the full-text index up to date with up to `limit` of the latest writes (None =
+        all); returns how many articles it indexed. For stores that index behind the writes (SQLite);
+        `search` catches up by itself, the server calls this about once a second."""
+        return 0
+
     # -- thread labels and the change feed's upkeep (defaults: nothing is kept) ----------------
     def save_labels(self, labels: SavedLabels) -> None:
         """Replace the saved thread labels. A cache, not data: a restart regroups the articles

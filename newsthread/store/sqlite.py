@@ -44,8 +44,15 @@ from newsthread.store.base import (
 DEFAULT_SYNCHRONOUS = "NORMAL"  # see the module docstring
 SYNCHRONOUS_MODES = {"OFF", "NORMAL", "FULL", "EXTRA"}
 
-SCHEMA_VERSION = 3  # PRAGMA user_version of the layout below
-UPGRADABLE = {2}  # older layouts the schema below completes (3 only added tables)
+SCHEMA_VERSION = 4  # PRAGMA user_version of the layout below
+UPGRADABLE = {2, 3}  # older layouts `_upgrade` brings to this one
+# store_meta key: the change-feed position through which `article_search` holds every live
+# article's current text. A write commits only the article and its text; the full-text index
+# is brought up to date later, many articles per transaction (`index_search`: the server's
+# writer does it about once a second, `search` first catches up). Indexing each article in its
+# own write transaction took ~25 % of the server's CPU per PUT (bench/server.py); an FTS5
+# transaction of hundreds of rows costs far less per row.
+SEARCH_THROUGH = "search_through"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id          INTEGER PRIMARY KEY,          -- stable across replacement; the search row id
@@ -66,10 +73,18 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE INDEX IF NOT EXISTS articles_seq ON articles(seq);
 CREATE INDEX IF NOT EXISTS articles_live_published ON articles(published) WHERE deleted = 0;
 CREATE TABLE IF NOT EXISTS raws (id INTEGER PRIMARY KEY, raw BLOB NOT NULL);  -- zlib'd source bytes
--- The body text lives only here (an ordinary FTS5 table keeps its content): the articles
--- table stays small, so loading the index at start-up reads a third of the bytes.
-CREATE VIRTUAL TABLE IF NOT EXISTS article_texts USING fts5(
-    title, description, text, tokenize='unicode61 remove_diacritics 2'
+-- The body text lives apart from the articles table: that stays small, so loading the index at
+-- start-up reads a third of the bytes.
+CREATE TABLE IF NOT EXISTS texts (
+    id          INTEGER PRIMARY KEY,          -- = articles.id
+    title       TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    text        TEXT NOT NULL DEFAULT ''
+);
+-- Full-text index over `texts`, filled behind the writes (index_search): see SEARCH_THROUGH.
+CREATE VIRTUAL TABLE IF NOT EXISTS article_search USING fts5(
+    title, description, text, content='texts', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2'
 );
 -- the thread of each live article when last saved: a restart skips the batch clustering
 CREATE TABLE IF NOT EXISTS thread_labels (name TEXT PRIMARY KEY, label TEXT NOT NULL) WITHOUT ROWID;
@@ -78,7 +93,7 @@ CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value INTEGER NOT N
 """
 
 _SELECT = f"SELECT {', '.join('a.' + c.strip() for c in COLUMNS.split(','))}"
-_WITH_TEXT = f"{_SELECT}, t.text FROM articles a LEFT JOIN article_texts t ON t.rowid = a.id"
+_WITH_TEXT = f"{_SELECT}, t.text FROM articles a LEFT JOIN texts t ON t.id = a.id"
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -106,7 +121,29 @@ class SqliteStore(SavedLabelTables, Store):
                     f"{self.path} was made by another version of newsthread (layout {version}, this one "
                     f"reads {SCHEMA_VERSION}); move it away to start a new store"
                 )
-            self._writer.executescript(SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
+            if tables and version in UPGRADABLE:
+                self._upgrade()
+            else:
+                self._writer.executescript(SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
+
+    def _upgrade(self) -> None:
+        """Layouts 2 and 3 kept the texts inside an FTS5 table (`article_texts`, indexed at each
+        write): move them to `texts` and index them all in `article_search`, in one transaction."""
+        with self._transaction() as conn:
+            for statement in re.sub(r"--[^\n]*", "", SCHEMA).split(";"):  # no "--" or ";" in its strings
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(
+                "INSERT INTO texts (id, title, description, text)"
+                " SELECT rowid, title, description, text FROM article_texts"
+            )
+            conn.execute("DROP TABLE article_texts")
+            conn.execute("INSERT INTO article_search (article_search) VALUES ('rebuild')")
+            conn.execute(
+                "INSERT OR REPLACE INTO store_meta (key, value) SELECT ?, COALESCE(MAX(seq), 0) FROM articles",
+                (SEARCH_THROUGH,),
+            )
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     # -- connections -------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -171,18 +208,55 @@ class SqliteStore(SavedLabelTables, Store):
         with self._lock:
             with self._transaction() as conn:
                 seq = first = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
+                indexed = _search_through(conn)
                 for op, value, raw in prepared:
                     seq += 1
                     if op == "put":
-                        results.append(self._put_row(conn, value, raw, seq))
+                        results.append(self._put_row(conn, value, raw, seq, indexed))
                     else:
-                        results.append(self._delete_row(conn, value, seq))
+                        results.append(self._delete_row(conn, value, seq, indexed))
             self.last_commit = (first, seq)
         return results
 
+    def index_search(self, limit: int | None = None) -> int:
+        """Add the live articles written since the last call to the full-text index (at most
+        `limit`, oldest first; None = all), in one transaction; returns how many."""
+        with self._lock, self._transaction() as conn:
+            through = _search_through(conn)
+            rows = conn.execute(
+                "SELECT a.seq, t.id, t.title, t.description, t.text FROM articles a JOIN texts t ON t.id = a.id"
+                " WHERE a.seq > ? AND a.deleted = 0 ORDER BY a.seq" + ("" if limit is None else " LIMIT ?"),
+                (through,) if limit is None else (through, max(1, int(limit))),
+            ).fetchall()
+            conn.executemany(
+                "INSERT INTO article_search (rowid, title, description, text) VALUES (?, ?, ?, ?)",
+                [row[1:] for row in rows],
+            )
+            if limit is None or len(rows) < limit:
+                # every later change is a tombstone (nothing to index) or there is none
+                upto = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
+            else:
+                upto = rows[-1][0]
+            if upto != through:
+                conn.execute(
+                    "INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)", (SEARCH_THROUGH, upto)
+                )
+        return len(rows)
+
+    def search_backlog(self) -> int:
+        """Changes not yet in the full-text index (tombstones included)."""
+        return self._read(
+            "SELECT COUNT(*) FROM articles WHERE seq > COALESCE((SELECT value FROM store_meta WHERE key = ?), 0)",
+            (SEARCH_THROUGH,),
+        )[0][0]
+
     @staticmethod
-    def _put_row(conn: sqlite3.Connection, row: dict[str, Any], raw: bytes | None, seq: int) -> bool:
-        found = conn.execute("SELECT id, deleted FROM articles WHERE name = ?", (row["name"],)).fetchone()
+    def _put_row(
+        conn: sqlite3.Connection, row: dict[str, Any], raw: bytes | None, seq: int, indexed: int
+    ) -> bool:
+        found = conn.execute(
+            "SELECT id, deleted, seq FROM articles WHERE name = ?", (row["name"],)
+        ).fetchone()
         values = (
             seq,
             row["published"],
@@ -205,15 +279,16 @@ class SqliteStore(SavedLabelTables, Store):
             article_id, new = cur.lastrowid, True
         else:
             article_id, new = found[0], bool(found[1])
+            if not found[1] and found[2] <= indexed:
+                _unindex(conn, article_id)
             conn.execute(
                 "UPDATE articles SET seq = ?, published = ?, lang = ?, is_news = ?, category = ?, max_age = ?,"
                 " title = ?, description = ?, title_terms = ?, body_terms = ?, meta = ?, deleted = 0"
                 " WHERE id = ?",
                 (*values, article_id),
             )
-            conn.execute("DELETE FROM article_texts WHERE rowid = ?", (article_id,))
         conn.execute(
-            "INSERT INTO article_texts (rowid, title, description, text) VALUES (?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO texts (id, title, description, text) VALUES (?, ?, ?, ?)",
             (article_id, row["title"], row["description"], row["text"]),
         )
         if raw is None:
@@ -223,17 +298,21 @@ class SqliteStore(SavedLabelTables, Store):
         return new
 
     @staticmethod
-    def _delete_row(conn: sqlite3.Connection, name: str, seq: int) -> bool:
-        found = conn.execute("SELECT id FROM articles WHERE name = ? AND deleted = 0", (name,)).fetchone()
+    def _delete_row(conn: sqlite3.Connection, name: str, seq: int, indexed: int) -> bool:
+        found = conn.execute(
+            "SELECT id, seq FROM articles WHERE name = ? AND deleted = 0", (name,)
+        ).fetchone()
         if found is None:
             return False
+        if found[1] <= indexed:
+            _unindex(conn, found[0])
         conn.execute(
             "UPDATE articles SET seq = ?, deleted = 1, published = NULL, lang = '', is_news = NULL,"
             " category = '', max_age = NULL, title = '', description = '', title_terms = '',"
             " body_terms = '', meta = NULL WHERE id = ?",
             (seq, found[0]),
         )
-        conn.execute("DELETE FROM article_texts WHERE rowid = ?", (found[0],))
+        conn.execute("DELETE FROM texts WHERE id = ?", (found[0],))
         conn.execute("DELETE FROM raws WHERE id = ?", (found[0],))
         return True
 
@@ -331,19 +410,20 @@ class SqliteStore(SavedLabelTables, Store):
         words = _WORD.findall(query)[:32]
         if not words:
             return []
+        self.index_search()  # what was written before this call is found
         # a word of 4+ letters also matches its inflections by prefix ("Путин" → "Путина", "Путину")
         match = " ".join(f'"{w}"' + ("*" if len(w) >= 4 else "") for w in words)
         sql = (
             "SELECT a.name, a.title, a.lang, a.published,"
-            " snippet(article_texts, -1, '', '', '…', 24), bm25(article_texts, 10.0, 3.0, 1.0)"
-            " FROM article_texts JOIN articles a ON a.id = article_texts.rowid"
-            " WHERE article_texts MATCH ? AND a.deleted = 0"
+            " snippet(article_search, -1, '', '', '…', 24), bm25(article_search, 10.0, 3.0, 1.0)"
+            " FROM article_search JOIN articles a ON a.id = article_search.rowid"
+            " WHERE article_search MATCH ? AND a.deleted = 0"
         )
         params: list[Any] = [match]
         if lang:
             sql += " AND a.lang = ?"
             params.append(lang)
-        sql += " ORDER BY bm25(article_texts, 10.0, 3.0, 1.0) LIMIT ?"
+        sql += " ORDER BY bm25(article_search, 10.0, 3.0, 1.0) LIMIT ?"
         params.append(max(1, min(int(limit), 1000)))
         return [
             SearchHit(
@@ -372,3 +452,18 @@ class SqliteStore(SavedLabelTables, Store):
                 conn.close()
             except sqlite3.Error:
                 pass
+
+
+def _search_through(conn: sqlite3.Connection) -> int:
+    found = conn.execute("SELECT value FROM store_meta WHERE key = ?", (SEARCH_THROUGH,)).fetchone()
+    return found[0] if found else 0
+
+
+def _unindex(conn: sqlite3.Connection, article_id: int) -> None:
+    """Take an indexed article's current text out of `article_search` (an external-content FTS5
+    table forgets a row only when told the values it indexed)."""
+    conn.execute(
+        "INSERT INTO article_search (article_search, rowid, title, description, text)"
+        " SELECT 'delete', id, title, description, text FROM texts WHERE id = ?",
+        (article_id,),
+    )
