@@ -203,10 +203,14 @@ def test_hostile_names_are_rejected_before_storage(store):
 
 def test_odd_text_is_stored_safely(store):
     weird = article(
-        "w.html", title="NUL\x00 and \u2029 separator", paragraphs=["a\u2029b", "\udcff lone surrogate"]
+        "w.html",
+        title="NUL\x00 and \u2029 separator",
+        paragraphs=["a\u2029b", "\udcff lone surrogate"],
+        title_terms=["plain", "nul\x00", "unit\x1fseparator", "", "\udcff"],
     )
     store.put(weird)
     loaded = store.get("w.html")
+    assert loaded.title_terms == ["plain", "nul", "unitseparator", "?"]
     assert loaded.title == "NUL and \u2029 separator"
     assert loaded.paragraphs[0] == "a b" and len(loaded.paragraphs) == 2
 

@@ -293,7 +293,17 @@ def row_article(
 
 
 def _join_terms(terms: list[str]) -> str:
-    return TERM_SEPARATOR.join(_clean(t).replace(TERM_SEPARATOR, "") for t in terms if t)
+    kept = [t for t in terms if t]
+    joined = TERM_SEPARATOR.join(kept)
+    # one check of the whole string instead of cleaning each term (~50 a row: ~5 % of a reader's
+    # CPU per article); terms with a NUL, a separator or a lone surrogate take the careful way
+    if "\x00" not in joined and joined.count(TERM_SEPARATOR) == max(0, len(kept) - 1):
+        try:
+            joined.encode("utf-8")
+            return joined
+        except UnicodeEncodeError:
+            pass
+    return TERM_SEPARATOR.join(_clean(t).replace(TERM_SEPARATOR, "") for t in kept)
 
 
 def _dumps(value: Any) -> str:
