@@ -46,12 +46,14 @@ log = logging.getLogger("newsthread.server")
 MAX_BODY_BYTES = 5 * 1024 * 1024  # = ingest.MAX_FILE_BYTES: larger bodies get 413
 MAX_BATCH = 256  # writes committed together by the writer
 # The writer brings the store's full-text index up to date every SEARCH_INTERVAL seconds, in
-# transactions of at most SEARCH_BATCH articles with the queued writes committed in between (a
-# transaction of 500 takes ~75 ms: 0.15 ms an article, whatever the batch size from 200 up).
-# Slice PUT bench, PUT/s x reader ms (flat across the VM's speed): every 1 s 728, every 3 s 752
-# (per-article indexing in each write: ~690; none at all: ~816). `search` itself catches up first.
+# transactions of at most SEARCH_BATCH articles with the queued writes committed in between.
+# FTS5 costs ~0.15 ms an article in transactions of 200 or more (0.165 at 200, 0.151 at 1000);
+# writes wait while a chunk runs (~30 ms at 200), so chunks are kept small.
+# Slice PUT bench, PUT/s x reader ms (flat across the VM's speed), with chunks of 2,000-5,000:
+# every 1 s 728, every 3 s 752 (per-article indexing in each write: ~690; none at all: ~816);
+# chunks of 100 gave 708 in a slow moment of the VM. `search` itself catches up first.
 SEARCH_INTERVAL = 3.0
-SEARCH_BATCH = 500
+SEARCH_BATCH = 200
 READ_BATCH = 32  # PUT bodies read and annotated in one worker call at most
 READ_BATCH_BYTES = 1 << 20  # ... and at most about this many bytes of bodies
 READ_TIMEOUT = 30.0  # seconds a reader may take for one call before it is killed (5 MB of HTML: ~0.1 s)
