@@ -130,6 +130,8 @@ class SqliteStore(SavedLabelTables, Store):
         """Layouts 2 and 3 kept the texts inside an FTS5 table (`article_texts`, indexed at each
         write): move them to `texts` and index them all in `article_search`, in one transaction."""
         with self._transaction() as conn:
+            if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+                return  # another process upgraded the file while this one waited for the lock
             for statement in re.sub(r"--[^\n]*", "", SCHEMA).split(";"):  # no "--" or ";" in its strings
                 if statement.strip():
                     conn.execute(statement)
