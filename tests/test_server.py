@@ -196,6 +196,24 @@ def test_a_restart_restores_the_saved_threads_and_a_changed_article_rejoins(db_u
     client.close()
 
 
+def test_the_full_text_index_catches_up_behind_the_writes(tmp_path, launch):
+    server = launch(str(tmp_path / "search.db"))
+    server.wait_ready()
+    client = server.client()
+    put_all(client, DOCS)
+    deadline = time.monotonic() + 15
+    info: dict = {}
+    while time.monotonic() < deadline:  # the writer indexes every few seconds, no search asked
+        info = client.get_json("/api/status")[1]
+        if info["search_backlog"] == 0:
+            break
+        time.sleep(0.2)
+    assert info["search_backlog"] == 0 and info["search_indexed"] == len(DOCS)
+    status, hits = client.get_json("/api/search?q=Anfield")
+    assert status == 200 and "1201.html" in [hit["name"] for hit in hits]
+    client.close()
+
+
 def test_port_opens_at_once_and_answers_503_until_loaded(tmp_path, launch):
     db = str(tmp_path / "loaded.db")
     first = launch(db)

@@ -465,6 +465,7 @@ class Writer:
         self._thread = threading.Thread(target=self._run, name="writer", daemon=True)
         self.commits = 0
         self.written = 0
+        self.search_indexed = 0  # articles added to the store's full-text index
 
     def start(self) -> None:
         self._thread.start()
@@ -521,7 +522,9 @@ class Writer:
     def _index_search(self) -> int:
         """Full-text index up to SEARCH_BATCH of the articles written since, between commits."""
         try:
-            return self.store.index_search(SEARCH_BATCH)
+            done = self.store.index_search(SEARCH_BATCH)
+            self.search_indexed += done
+            return done
         except Exception:  # search lags; the writes are safe and the next round retries
             log.exception("full-text indexing failed")
             return 0
@@ -879,12 +882,23 @@ class ServerState:
             "rebuild_ms_per_article": round(stats.rebuild_seconds_per_article * 1000, 4),
             "commits": self.writer.commits if self.writer else 0,
             "writes": self.writer.written if self.writer else 0,
+            "search_indexed": self.writer.search_indexed if self.writer else 0,
+            "search_backlog": self._search_backlog(),
             "workers": self.workers,
             "reader_calls": self.reader.calls if self.reader else 0,
             "reader_bodies": self.reader.bodies if self.reader else 0,
             "reader_restarts": self.reader.restarts if self.reader else 0,
             "index_errors": stats.errors[-5:],
         }
+
+    def _search_backlog(self) -> int | None:
+        """Writes the store's full-text index has yet to take (None while no store is open)."""
+        if self.store is None:
+            return None
+        try:
+            return self.store.search_backlog()
+        except Exception:  # a status page must answer even when the store does not
+            return None
 
 
 def _same(a: Article, b: Article) -> bool:

@@ -138,6 +138,10 @@ class Store(ABC):
         `search` catches up by itself, the server calls this about once a second."""
         return 0
 
+    def search_backlog(self) -> int:
+        """Changes not yet in the full-text index (0 where the index follows each write)."""
+        return 0
+
     # -- thread labels and the change feed's upkeep (defaults: nothing is kept) ----------------
     def save_labels(self, labels: SavedLabels) -> None:
         """Replace the saved thread labels. A cache, not data: a restart regroups the articles
