@@ -135,7 +135,7 @@ class Store(ABC):
     def index_search(self, limit: int | None = None) -> int:
         """Bring the full-text index up to date with up to `limit` of the latest writes (None =
         all); returns how many articles it indexed. For stores that index behind the writes (SQLite);
-        `search` catches up by itself, the server calls this about once a second."""
+        `search` catches up by itself, the server's writer calls this every few seconds."""
         return 0
 
     def search_backlog(self) -> int:

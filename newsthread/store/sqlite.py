@@ -49,7 +49,7 @@ UPGRADABLE = {2, 3}  # older layouts `_upgrade` brings to this one
 # store_meta key: the change-feed position through which `article_search` holds every live
 # article's current text. A write commits only the article and its text; the full-text index
 # is brought up to date later, many articles per transaction (`index_search`: the server's
-# writer does it about once a second, `search` first catches up). Indexing each article in its
+# writer does it every few seconds, `search` first catches up). Indexing each article in its
 # own write transaction took ~25 % of the server's CPU per PUT (bench/server.py); an FTS5
 # transaction of hundreds of rows costs far less per row.
 SEARCH_THROUGH = "search_through"
@@ -210,25 +210,25 @@ class SqliteStore(SavedLabelTables, Store):
         with self._lock:
             with self._transaction() as conn:
                 seq = first = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
-                indexed = _search_through(conn)
                 for op, value, raw in prepared:
                     seq += 1
                     if op == "put":
-                        results.append(self._put_row(conn, value, raw, seq, indexed))
+                        results.append(self._put_row(conn, value, raw, seq))
                     else:
-                        results.append(self._delete_row(conn, value, seq, indexed))
+                        results.append(self._delete_row(conn, value, seq))
             self.last_commit = (first, seq)
         return results
 
     def index_search(self, limit: int | None = None) -> int:
         """Add the live articles written since the last call to the full-text index (at most
         `limit`, oldest first; None = all), in one transaction; returns how many."""
+        limit = None if limit is None else max(1, int(limit))
         with self._lock, self._transaction() as conn:
             through = _search_through(conn)
             rows = conn.execute(
                 "SELECT a.seq, t.id, t.title, t.description, t.text FROM articles a JOIN texts t ON t.id = a.id"
                 " WHERE a.seq > ? AND a.deleted = 0 ORDER BY a.seq" + ("" if limit is None else " LIMIT ?"),
-                (through,) if limit is None else (through, max(1, int(limit))),
+                (through,) if limit is None else (through, limit),
             ).fetchall()
             conn.executemany(
                 "INSERT INTO article_search (rowid, title, description, text) VALUES (?, ?, ?, ?)",
@@ -253,9 +253,7 @@ class SqliteStore(SavedLabelTables, Store):
         )[0][0]
 
     @staticmethod
-    def _put_row(
-        conn: sqlite3.Connection, row: dict[str, Any], raw: bytes | None, seq: int, indexed: int
-    ) -> bool:
+    def _put_row(conn: sqlite3.Connection, row: dict[str, Any], raw: bytes | None, seq: int) -> bool:
         found = conn.execute(
             "SELECT id, deleted, seq FROM articles WHERE name = ?", (row["name"],)
         ).fetchone()
@@ -281,8 +279,8 @@ class SqliteStore(SavedLabelTables, Store):
             article_id, new = cur.lastrowid, True
         else:
             article_id, new = found[0], bool(found[1])
-            if not found[1] and found[2] <= indexed:
-                _unindex(conn, article_id)
+            if not found[1]:
+                _unindex_if_indexed(conn, article_id, found[2])
             conn.execute(
                 "UPDATE articles SET seq = ?, published = ?, lang = ?, is_news = ?, category = ?, max_age = ?,"
                 " title = ?, description = ?, title_terms = ?, body_terms = ?, meta = ?, deleted = 0"
@@ -300,14 +298,13 @@ class SqliteStore(SavedLabelTables, Store):
         return new
 
     @staticmethod
-    def _delete_row(conn: sqlite3.Connection, name: str, seq: int, indexed: int) -> bool:
+    def _delete_row(conn: sqlite3.Connection, name: str, seq: int) -> bool:
         found = conn.execute(
             "SELECT id, seq FROM articles WHERE name = ? AND deleted = 0", (name,)
         ).fetchone()
         if found is None:
             return False
-        if found[1] <= indexed:
-            _unindex(conn, found[0])
+        _unindex_if_indexed(conn, found[0], found[1])
         conn.execute(
             "UPDATE articles SET seq = ?, deleted = 1, published = NULL, lang = '', is_news = NULL,"
             " category = '', max_age = NULL, title = '', description = '', title_terms = '',"
@@ -461,9 +458,13 @@ def _search_through(conn: sqlite3.Connection) -> int:
     return found[0] if found else 0
 
 
-def _unindex(conn: sqlite3.Connection, article_id: int) -> None:
-    """Take an indexed article's current text out of `article_search` (an external-content FTS5
-    table forgets a row only when told the values it indexed)."""
+def _unindex_if_indexed(conn: sqlite3.Connection, article_id: int, seq: int) -> None:
+    """Take a live article's current text out of `article_search` when the index holds it (its
+    last change `seq` is at or before the index's position): an external-content FTS5 table
+    forgets a row only when told the values it indexed. Only replacements and deletes ask, so
+    new articles' writes do not read the position."""
+    if seq > _search_through(conn):
+        return
     conn.execute(
         "INSERT INTO article_search (article_search, rowid, title, description, text)"
         " SELECT 'delete', id, title, description, text FROM texts WHERE id = ?",
