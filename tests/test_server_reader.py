@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
+import string
+import threading
+from datetime import UTC, datetime
 
 import pytest
-from server_fixtures import DOCS
+from server_fixtures import DOCS, contest_html
 
 from newsthread.ingest import ReadError
-from newsthread.server.app import ArticleReader, read_article
+from newsthread.server.app import READ_PIPELINE, ArticleReader, read_article
 
 DAY = 86400
 
@@ -68,7 +72,7 @@ def test_a_killed_reader_process_is_replaced_and_the_read_still_answered():
     reader = ArticleReader(workers=1)
     try:
         reader.warm_up()
-        (process,) = reader._idle
+        (process,) = reader._processes
         os.kill(process.process.pid, signal.SIGKILL)
         process.process.join(10)
         name, data = _bodies()[0]
@@ -79,7 +83,7 @@ def test_a_killed_reader_process_is_replaced_and_the_read_still_answered():
         article, _ = asyncio.run(read_one())
         assert article.name == name and article.title
         assert reader.restarts == 1
-        assert reader._idle[0].process.pid != process.process.pid
+        assert reader._processes[0].process.pid != process.process.pid
     finally:
         reader.close()
 
@@ -105,7 +109,7 @@ def test_a_stuck_reader_process_is_killed_after_the_timeout_and_replaced():
     reader = ArticleReader(workers=1, timeout=3.0)
     try:
         reader.warm_up()
-        (process,) = reader._idle
+        (process,) = reader._processes
         os.kill(process.process.pid, signal.SIGSTOP)  # stuck: alive, never answers
         name, data = _bodies()[2]
 
@@ -117,5 +121,58 @@ def test_a_stuck_reader_process_is_killed_after_the_timeout_and_replaced():
         assert reader.restarts == 1
         process.process.join(10)
         assert process.process.exitcode == -signal.SIGKILL
+    finally:
+        reader.close()
+
+
+def _big_body(k: int) -> tuple[str, bytes]:
+    """An article of ~200 KB of words that do not compress: its answer overfills a pipe too."""
+    rng = random.Random(k)
+    words = ["".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 9))) for _ in range(25_000)]
+    paragraphs = [" ".join(words[i : i + 250]) + "." for i in range(0, len(words), 250)]
+    published = datetime(2020, 1, 1, 12, tzinfo=UTC)
+    return f"big-{k}.html", contest_html(f"Report number {k}", published, "example.com", paragraphs).encode()
+
+
+def test_large_bodies_queued_behind_a_busy_process_are_all_answered(reader):
+    """Calls are pipelined (READ_PIPELINE a process): a request larger than a pipe's buffer,
+    written while the process writes an answer larger than one, must not leave both waiting."""
+    assert READ_PIPELINE >= 2
+    bodies = [_big_body(k) for k in range(6)]
+    assert all(len(data) > 150_000 for _, data in bodies)
+    results: list = []
+
+    async def read_all():
+        return await asyncio.gather(*(reader.read(name, data, DAY) for name, data in bodies))
+
+    runner = threading.Thread(target=lambda: results.extend(asyncio.run(read_all())), daemon=True)
+    runner.start()
+    runner.join(60)
+    assert not runner.is_alive(), "the reader and the server wait for each other"
+    assert [article.name for article, _ in results] == [name for name, _ in bodies]
+    assert all(len(" ".join(article.paragraphs)) > 100_000 for article, _ in results)
+
+
+def test_a_process_killed_with_calls_queued_answers_each_of_them():
+    reader = ArticleReader(workers=1)
+    try:
+        reader.warm_up()
+        (process,) = reader._processes
+        bodies = _bodies()[:4]
+
+        async def read_all():
+            reads = [asyncio.ensure_future(reader.read(name, data, DAY)) for name, data in bodies]
+            for _ in range(100):  # until the reads are sent: READ_PIPELINE calls at the process
+                if process.calls_in_flight() == READ_PIPELINE:
+                    break
+                await asyncio.sleep(0)
+            assert process.calls_in_flight() == READ_PIPELINE
+            os.kill(process.process.pid, signal.SIGKILL)
+            return await asyncio.gather(*reads)
+
+        results = asyncio.run(read_all())
+        assert [article.name for article, _ in results] == [name for name, _ in bodies]
+        assert reader.restarts == 1  # one replacement, though two calls saw it die
+        assert reader._processes[0].process.pid != process.process.pid
     finally:
         reader.close()
