@@ -172,7 +172,7 @@ def test_an_upgraded_layout_3_store_keeps_its_articles_and_finds_them(tmp_path):
     conn = sqlite3.connect(path)  # rewrite the texts the way layout 3 kept them
     rows = conn.execute("SELECT id, title, description, text FROM texts").fetchall()
     conn.executescript(
-        "DROP TABLE article_search; DROP TABLE texts; DELETE FROM store_meta;"
+        "DROP TABLE texts; DELETE FROM store_meta;"
         " CREATE VIRTUAL TABLE article_texts USING fts5(title, description, text);"
         " PRAGMA user_version = 3;"
     )
@@ -189,7 +189,49 @@ def test_an_upgraded_layout_3_store_keeps_its_articles_and_finds_them(tmp_path):
         store.put(article("kept.html", title="Harvest festival ends", paragraphs=["Squash remains."]))
         assert store.search("pumpkins") == [] and [h.name for h in store.search("squash")] == ["kept.html"]
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 5
+
+
+def test_an_upgraded_layout_4_store_moves_its_full_text_index_to_its_own_file(tmp_path):
+    """Layout 4 kept `article_search` in the store's file; opening drops it, the search file is
+    filled from the change feed and follows later writes."""
+    import sqlite3
+
+    path = tmp_path / "v4.db"
+    with open_store(path) as store:
+        store.put(article("kept.html", title="Harvest festival", paragraphs=["Pumpkins everywhere."]))
+    for leftover in tmp_path.glob("v4.db-search*"):
+        leftover.unlink()
+    conn = sqlite3.connect(path)  # the index the way layout 4 kept it
+    conn.executescript(
+        "CREATE VIRTUAL TABLE article_search USING fts5(title, description, text, content='texts',"
+        " content_rowid='id'); INSERT INTO article_search (article_search) VALUES ('rebuild');"
+        " INSERT INTO store_meta (key, value) VALUES ('search_through', 1); PRAGMA user_version = 4;"
+    )
+    conn.close()
+    with open_store(path) as store:
+        assert store.search_backlog() == 1  # nothing in the new search file yet
+        assert [h.name for h in store.search("pumpkins")] == ["kept.html"]
+        store.put(article("kept.html", title="Harvest festival ends", paragraphs=["Squash remains."]))
+        assert store.search("pumpkins") == [] and [h.name for h in store.search("squash")] == ["kept.html"]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 5
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        assert not any(name.startswith("article_search") for name in tables)
+
+
+def test_a_search_file_left_beside_a_new_store_is_started_over(tmp_path):
+    path = tmp_path / "s.db"
+    with open_store(path) as store:
+        store.put(article("old.html", title="Glacier melts", paragraphs=["Meltwater floods the valley."]))
+        assert [h.name for h in store.search("glacier")] == ["old.html"]
+    for name in ("s.db", "s.db-wal", "s.db-shm"):  # the store goes, its search file stays
+        (tmp_path / name).unlink(missing_ok=True)
+    assert (tmp_path / "s.db-search").exists()
+    with open_store(path) as store:
+        store.put(article("new.html", title="Bridge opens", paragraphs=["Traffic flows."]))
+        assert store.search("glacier") == []  # the old index would map its row to new.html
+        assert [h.name for h in store.search("bridge")] == ["new.html"]
 
 
 def test_hostile_names_are_rejected_before_storage(store):

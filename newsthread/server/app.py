@@ -45,15 +45,14 @@ log = logging.getLogger("newsthread.server")
 
 MAX_BODY_BYTES = 5 * 1024 * 1024  # = ingest.MAX_FILE_BYTES: larger bodies get 413
 MAX_BATCH = 256  # writes committed together by the writer
-# The writer brings the store's full-text index up to date every SEARCH_INTERVAL seconds, in
-# transactions of at most SEARCH_BATCH articles with the queued writes committed in between.
-# FTS5 costs ~0.15 ms an article in transactions of 200 or more (0.165 at 200, 0.151 at 1000);
-# writes wait while a chunk runs (~30 ms at 200), so chunks are kept small.
-# Slice PUT bench, PUT/s x reader ms (flat across the VM's speed), with chunks of 2,000-5,000:
-# every 1 s 728, every 3 s 752 (per-article indexing in each write: ~690; none at all: ~816);
-# chunks of 100 gave 708 in a slow moment of the VM. `search` itself catches up first.
+# A thread of the writer brings the store's full-text index up to date every SEARCH_INTERVAL
+# seconds, in transactions of at most SEARCH_BATCH changes (FTS5 costs ~0.15-0.25 ms an article,
+# a little less in larger transactions). A search waits for at most one chunk, and catches up
+# itself first. When those chunks were the writer's own, between commits (each held the
+# store's write lock ~50 ms), 20k-article PUT runs gave PUT/s x reader ms ~750; with no index
+# at all ~830.
 SEARCH_INTERVAL = 3.0
-SEARCH_BATCH = 200
+SEARCH_BATCH = 1000
 READ_BATCH = 32  # PUT bodies read and annotated in one worker call at most
 READ_BATCH_BYTES = 1 << 20  # ... and at most about this many bytes of bodies
 # Calls queued at each reader process at once: while it reads one batch the next waits in its
@@ -493,16 +492,21 @@ class Writer:
         self.apply_lock = apply_lock  # also held by the change-feed follower
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="writer", daemon=True)
+        self._indexer = threading.Thread(target=self._index_loop, name="search-indexer", daemon=True)
+        self._stopping = threading.Event()
         self.commits = 0
         self.written = 0
-        self.search_indexed = 0  # articles added to the store's full-text index
+        self.search_indexed = 0  # changes taken into the store's full-text index
 
     def start(self) -> None:
         self._thread.start()
+        self._indexer.start()
 
     def stop(self) -> None:
+        self._stopping.set()
         self._queue.put(None)
         self._thread.join(timeout=10)
+        self._indexer.join(timeout=10)
 
     def submit(self, op: str, target: Any, raw: bytes | PreparedRow | None = None) -> asyncio.Future:
         """Queue a write; the future resolves to True (new / existed) after commit + index update."""
@@ -527,14 +531,8 @@ class Writer:
         return bool(box[0])
 
     def _run(self) -> None:
-        index_due = time.monotonic() + SEARCH_INTERVAL
         while True:
-            if time.monotonic() >= index_due and self._index_search() < SEARCH_BATCH:
-                index_due = time.monotonic() + SEARCH_INTERVAL  # caught up; else the next chunk
-            try:  # while behind, queued writes go first, then the next chunk is indexed
-                job = self._queue.get(timeout=max(0.0, index_due - time.monotonic()))
-            except queue.Empty:
-                continue
+            job = self._queue.get()
             if job is None:
                 return
             jobs = [job]
@@ -549,8 +547,16 @@ class Writer:
                 jobs.append(more)
             self._commit(jobs)
 
+    def _index_loop(self) -> None:
+        """Every SEARCH_INTERVAL s, the store's full-text index takes the changes since (in
+        chunks of SEARCH_BATCH until caught up). The SQLite store keeps that index in a file of
+        its own, so the writes never wait for it; its SQL runs without the GIL."""
+        while not self._stopping.wait(SEARCH_INTERVAL):
+            while self._index_search() >= SEARCH_BATCH and not self._stopping.is_set():
+                pass
+
     def _index_search(self) -> int:
-        """Full-text index up to SEARCH_BATCH of the articles written since, between commits."""
+        """Full-text index up to SEARCH_BATCH of the changes since the last call."""
         try:
             done = self.store.index_search(SEARCH_BATCH)
             self.search_indexed += done

@@ -1,4 +1,4 @@
-"""SQLite store: one file, WAL journal, FTS5 full-text index.
+"""SQLite store: one file, WAL journal; an FTS5 full-text index in a derived file beside it.
 
 Durability: every write method runs one ``BEGIN IMMEDIATE … COMMIT`` transaction and returns
 after the commit. In WAL mode a commit appends the transaction's pages to the ``-wal`` file
@@ -44,15 +44,24 @@ from newsthread.store.base import (
 DEFAULT_SYNCHRONOUS = "NORMAL"  # see the module docstring
 SYNCHRONOUS_MODES = {"OFF", "NORMAL", "FULL", "EXTRA"}
 
-SCHEMA_VERSION = 4  # PRAGMA user_version of the layout below
-UPGRADABLE = {2, 3}  # older layouts `_upgrade` brings to this one
-# store_meta key: the change-feed position through which `article_search` holds every live
-# article's current text. A write commits only the article and its text; the full-text index
-# is brought up to date later, many articles per transaction (`index_search`: the server's
-# writer does it every few seconds, `search` first catches up). Indexing each article in its
-# own write transaction took ~25 % of the server's CPU per PUT (bench/server.py); an FTS5
-# transaction of hundreds of rows costs far less per row.
-SEARCH_THROUGH = "search_through"
+SCHEMA_VERSION = 5  # PRAGMA user_version of the layout below
+UPGRADABLE = {2, 3, 4}  # older layouts `_upgrade` brings to this one
+# The full-text index lives in a file of its own beside the store (`<store>-search`), filled
+# behind the writes: a write commits only the article and its text; `index_search` (a thread of
+# the server, every few seconds; `search` first catches up) brings the index up to date from
+# the change feed, many articles a transaction. Indexing each article in its own write took
+# ~25 % of the server's CPU per PUT; in the store's own file the batches still held its write
+# lock for ~50 ms at a time (~14 % of the time under a 4-connection PUT load), and every
+# acknowledgement waited behind them; in a file of its own they wait for nothing.
+# SEARCH_SCHEMA's search_meta: `through` = the change-feed position through which
+# `article_search` holds every live article's current text; `store_id` = the store's own
+# `store_id` (a search file left beside a new store is started over).
+SEARCH_SCHEMA = """
+CREATE VIRTUAL TABLE IF NOT EXISTS article_search USING fts5(
+    title, description, text, tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id          INTEGER PRIMARY KEY,          -- stable across replacement; the search row id
@@ -80,11 +89,6 @@ CREATE TABLE IF NOT EXISTS texts (
     title       TEXT NOT NULL DEFAULT '',
     description TEXT NOT NULL DEFAULT '',
     text        TEXT NOT NULL DEFAULT ''
-);
--- Full-text index over `texts`, filled behind the writes (index_search): see SEARCH_THROUGH.
-CREATE VIRTUAL TABLE IF NOT EXISTS article_search USING fts5(
-    title, description, text, content='texts', content_rowid='id',
-    tokenize='unicode61 remove_diacritics 2'
 );
 -- the thread of each live article when last saved: a restart skips the batch clustering
 CREATE TABLE IF NOT EXISTS thread_labels (name TEXT PRIMARY KEY, label TEXT NOT NULL) WITHOUT ROWID;
@@ -125,31 +129,65 @@ class SqliteStore(SavedLabelTables, Store):
                 self._upgrade()
             else:
                 self._writer.executescript(SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
+            self._writer.execute(  # random(): a 64-bit integer
+                "INSERT OR IGNORE INTO store_meta (key, value) VALUES ('store_id', random())"
+            )
+            store_id = self._writer.execute("SELECT value FROM store_meta WHERE key = 'store_id'").fetchone()[
+                0
+            ]
+        self._search_lock = threading.Lock()  # the search connection, one thread at a time
+        self._search = self._open_search(store_id)
+
+    def _open_search(self, store_id: int) -> sqlite3.Connection:
+        """The connection that writes and reads the full-text index: to `<store>-search`, with
+        the store attached as `store` (table names differ: each resolves to its own file)."""
+        if self.path == ":memory:":
+            self._search_lock = self._lock  # one private database and connection
+            conn = self._writer
+        else:
+            conn = self._connect(self.search_path)
+            conn.execute("ATTACH DATABASE ? AS store", (self.path,))
+        with self._search_lock:
+            conn.executescript(SEARCH_SCHEMA)
+            with _search_transaction(conn):
+                found = conn.execute("SELECT value FROM search_meta WHERE key = 'store_id'").fetchone()
+                if found is None or found[0] != store_id:  # new, or left beside another store
+                    conn.execute("DELETE FROM article_search")
+                    conn.execute("DELETE FROM search_meta")
+                    conn.executemany(
+                        "INSERT INTO search_meta (key, value) VALUES (?, ?)",
+                        [("store_id", store_id), ("through", 0)],
+                    )
+        return conn
+
+    @property
+    def search_path(self) -> str:
+        return self.path + "-search"
 
     def _upgrade(self) -> None:
         """Layouts 2 and 3 kept the texts inside an FTS5 table (`article_texts`, indexed at each
-        write): move them to `texts` and index them all in `article_search`, in one transaction."""
+        write): move them to `texts`. Layout 4 kept `article_search` in the store's file: drop it.
+        The search file is then filled from the change feed like any new one."""
         with self._transaction() as conn:
-            if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == SCHEMA_VERSION:
                 return  # another process upgraded the file while this one waited for the lock
             for statement in re.sub(r"--[^\n]*", "", SCHEMA).split(";"):  # no "--" or ";" in its strings
                 if statement.strip():
                     conn.execute(statement)
-            conn.execute(
-                "INSERT INTO texts (id, title, description, text)"
-                " SELECT rowid, title, description, text FROM article_texts"
-            )
-            conn.execute("DROP TABLE article_texts")
-            conn.execute("INSERT INTO article_search (article_search) VALUES ('rebuild')")
-            conn.execute(
-                "INSERT OR REPLACE INTO store_meta (key, value) SELECT ?, COALESCE(MAX(seq), 0) FROM articles",
-                (SEARCH_THROUGH,),
-            )
+            if version in (2, 3):
+                conn.execute(
+                    "INSERT INTO texts (id, title, description, text)"
+                    " SELECT rowid, title, description, text FROM article_texts"
+                )
+                conn.execute("DROP TABLE article_texts")
+            conn.execute("DROP TABLE IF EXISTS article_search")
+            conn.execute("DELETE FROM store_meta WHERE key = 'search_through'")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     # -- connections -------------------------------------------------------------------------
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+    def _connect(self, path: str | None = None) -> sqlite3.Connection:
+        conn = sqlite3.connect(path or self.path, isolation_level=None, check_same_thread=False, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={self.synchronous}")
         conn.execute("PRAGMA busy_timeout=30000")
@@ -220,43 +258,43 @@ class SqliteStore(SavedLabelTables, Store):
         return results
 
     def index_search(self, limit: int | None = None) -> int:
-        """Add the live articles written since the last call to the full-text index (at most
-        `limit`, oldest first; None = all), in one transaction; returns how many."""
-        limit = None if limit is None else max(1, int(limit))
-        with self._lock, self._transaction() as conn:
-            through = _search_through(conn)
-            rows = conn.execute(
-                "SELECT a.seq, t.id, t.title, t.description, t.text FROM articles a JOIN texts t ON t.id = a.id"
-                " WHERE a.seq > ? AND a.deleted = 0 ORDER BY a.seq" + ("" if limit is None else " LIMIT ?"),
-                (through,) if limit is None else (through, limit),
-            ).fetchall()
-            conn.executemany(
-                "INSERT INTO article_search (rowid, title, description, text) VALUES (?, ?, ?, ?)",
-                [row[1:] for row in rows],
+        """Bring the full-text index up to date with up to `limit` changes of the feed (oldest
+        first; None = all), in one transaction of the search file; returns how many changes."""
+        limit = -1 if limit is None else max(1, int(limit))  # LIMIT -1: no limit
+        with self._search_lock, _search_transaction(self._search) as conn:
+            through = conn.execute("SELECT value FROM search_meta WHERE key = 'through'").fetchone()[0]
+            done, upto = conn.execute(
+                "SELECT COUNT(*), MAX(seq) FROM (SELECT seq FROM articles WHERE seq > ? ORDER BY seq LIMIT ?)",
+                (through, limit),
+            ).fetchone()
+            if not done:
+                return 0
+            # the changed articles' old texts out, the current texts of the live ones in
+            conn.execute(
+                "DELETE FROM article_search WHERE rowid IN"
+                " (SELECT id FROM articles WHERE seq > ? AND seq <= ?)",
+                (through, upto),
             )
-            if limit is None or len(rows) < limit:
-                # every later change is a tombstone (nothing to index) or there is none
-                upto = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
-            else:
-                upto = rows[-1][0]
-            if upto != through:
-                conn.execute(
-                    "INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)", (SEARCH_THROUGH, upto)
-                )
-        return len(rows)
+            conn.execute(
+                "INSERT INTO article_search (rowid, title, description, text)"
+                " SELECT t.id, t.title, t.description, t.text FROM articles a JOIN texts t ON t.id = a.id"
+                " WHERE a.seq > ? AND a.seq <= ? AND a.deleted = 0",
+                (through, upto),
+            )
+            conn.execute("UPDATE search_meta SET value = ? WHERE key = 'through'", (upto,))
+        return done
+
+    def _search_through(self) -> int:
+        with self._search_lock:
+            return self._search.execute("SELECT value FROM search_meta WHERE key = 'through'").fetchone()[0]
 
     def search_backlog(self) -> int:
         """Changes not yet in the full-text index (tombstones included)."""
-        return self._read(
-            "SELECT COUNT(*) FROM articles WHERE seq > COALESCE((SELECT value FROM store_meta WHERE key = ?), 0)",
-            (SEARCH_THROUGH,),
-        )[0][0]
+        return self._read("SELECT COUNT(*) FROM articles WHERE seq > ?", (self._search_through(),))[0][0]
 
     @staticmethod
     def _put_row(conn: sqlite3.Connection, row: dict[str, Any], raw: bytes | None, seq: int) -> bool:
-        found = conn.execute(
-            "SELECT id, deleted, seq FROM articles WHERE name = ?", (row["name"],)
-        ).fetchone()
+        found = conn.execute("SELECT id, deleted FROM articles WHERE name = ?", (row["name"],)).fetchone()
         values = (
             seq,
             row["published"],
@@ -279,8 +317,6 @@ class SqliteStore(SavedLabelTables, Store):
             article_id, new = cur.lastrowid, True
         else:
             article_id, new = found[0], bool(found[1])
-            if not found[1]:
-                _unindex_if_indexed(conn, article_id, found[2])
             conn.execute(
                 "UPDATE articles SET seq = ?, published = ?, lang = ?, is_news = ?, category = ?, max_age = ?,"
                 " title = ?, description = ?, title_terms = ?, body_terms = ?, meta = ?, deleted = 0"
@@ -299,12 +335,9 @@ class SqliteStore(SavedLabelTables, Store):
 
     @staticmethod
     def _delete_row(conn: sqlite3.Connection, name: str, seq: int) -> bool:
-        found = conn.execute(
-            "SELECT id, seq FROM articles WHERE name = ? AND deleted = 0", (name,)
-        ).fetchone()
+        found = conn.execute("SELECT id FROM articles WHERE name = ? AND deleted = 0", (name,)).fetchone()
         if found is None:
             return False
-        _unindex_if_indexed(conn, found[0], found[1])
         conn.execute(
             "UPDATE articles SET seq = ?, deleted = 1, published = NULL, lang = '', is_news = NULL,"
             " category = '', max_age = NULL, title = '', description = '', title_terms = '',"
@@ -391,6 +424,9 @@ class SqliteStore(SavedLabelTables, Store):
         return {row[0] for row in self._read("SELECT name FROM articles WHERE seq > ?", (cursor,))}
 
     def purge_tombstones(self, through_seq: int) -> int:
+        # the full-text index reads deletes from the feed: it takes them first
+        self.index_search()
+        through_seq = min(through_seq, self._search_through())
         with self._lock, self._transaction() as conn:
             # the newest change stays: the next seq is drawn from MAX(seq)
             purged = conn.execute(
@@ -424,6 +460,8 @@ class SqliteStore(SavedLabelTables, Store):
             params.append(lang)
         sql += " ORDER BY bm25(article_search, 10.0, 3.0, 1.0) LIMIT ?"
         params.append(max(1, min(int(limit), 1000)))
+        with self._search_lock:
+            rows = self._search.execute(sql, params).fetchall()
         return [
             SearchHit(
                 name=row[0],
@@ -433,7 +471,7 @@ class SqliteStore(SavedLabelTables, Store):
                 snippet=row[4].replace("\u2029", " "),
                 score=-float(row[5]),
             )
-            for row in self._read(sql, params)
+            for row in rows
         ]
 
     # -- lifetime ----------------------------------------------------------------------------
@@ -453,20 +491,17 @@ class SqliteStore(SavedLabelTables, Store):
                 pass
 
 
-def _search_through(conn: sqlite3.Connection) -> int:
-    found = conn.execute("SELECT value FROM store_meta WHERE key = ?", (SEARCH_THROUGH,)).fetchone()
-    return found[0] if found else 0
-
-
-def _unindex_if_indexed(conn: sqlite3.Connection, article_id: int, seq: int) -> None:
-    """Take a live article's current text out of `article_search` when the index holds it (its
-    last change `seq` is at or before the index's position): an external-content FTS5 table
-    forgets a row only when told the values it indexed. Only replacements and deletes ask, so
-    new articles' writes do not read the position."""
-    if seq > _search_through(conn):
-        return
-    conn.execute(
-        "INSERT INTO article_search (article_search, rowid, title, description, text)"
-        " SELECT 'delete', id, title, description, text FROM texts WHERE id = ?",
-        (article_id,),
-    )
+@contextmanager
+def _search_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction of the search file only. Not BEGIN IMMEDIATE: that would take the
+    write lock of every attached file, the store's too. The first statement writes, so the lock
+    is taken (or waited for) before anything is read."""
+    conn.execute("BEGIN")
+    try:
+        conn.execute("UPDATE search_meta SET value = value WHERE key = 'through'")
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
