@@ -133,9 +133,9 @@ class Store(ABC):
         """Full-text search over titles, descriptions and texts, best first."""
 
     def index_search(self, limit: int | None = None) -> int:
-        """Bring the full-text index up to date with up to `limit` of the latest writes (None =
-        all); returns how many articles it indexed. For stores that index behind the writes (SQLite);
-        `search` catches up by itself, the server's writer calls this every few seconds."""
+        """Bring the full-text index up to date with up to `limit` of the latest changes (None =
+        all); returns how many it took. For stores that index behind the writes (SQLite);
+        `search` catches up by itself, a thread of the server's writer calls this every few seconds."""
         return 0
 
     def search_backlog(self) -> int:

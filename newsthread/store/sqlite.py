@@ -132,9 +132,9 @@ class SqliteStore(SavedLabelTables, Store):
             self._writer.execute(  # random(): a 64-bit integer
                 "INSERT OR IGNORE INTO store_meta (key, value) VALUES ('store_id', random())"
             )
-            store_id = self._writer.execute("SELECT value FROM store_meta WHERE key = 'store_id'").fetchone()[
-                0
-            ]
+            (store_id,) = self._writer.execute(
+                "SELECT value FROM store_meta WHERE key = 'store_id'"
+            ).fetchone()
         self._search_lock = threading.Lock()  # the search connection, one thread at a time
         self._search = self._open_search(store_id)
 
