@@ -446,8 +446,12 @@ def store_sizes(articles: list[Article], raws: dict[str, bytes]) -> dict[str, An
         with open_store(db) as store:
             for k in range(0, len(articles), 500):
                 store.put_many([(a, raws[a.name]) for a in articles[k : k + 500]])
+            store.index_search()  # the full-text index's own file
+            search_name = Path(store.search_path).name
         size = sum(p.stat().st_size for p in Path(tmp).iterdir())
+        search = sum(p.stat().st_size for p in Path(tmp).iterdir() if p.name.startswith(search_name))
         out["sqlite_bytes_per_article_with_raw"] = size / len(articles)
+        out["sqlite_search_file_bytes_per_article"] = search / len(articles)
     out["postgres"] = postgres_sizes(articles, raws)
     return out
 
