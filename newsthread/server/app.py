@@ -47,12 +47,12 @@ MAX_BODY_BYTES = 5 * 1024 * 1024  # = ingest.MAX_FILE_BYTES: larger bodies get 4
 MAX_BATCH = 256  # writes committed together by the writer
 # A thread of the writer brings the store's full-text index up to date every SEARCH_INTERVAL
 # seconds, in transactions of at most SEARCH_BATCH changes (FTS5 costs ~0.15-0.25 ms an article,
-# a little less in larger transactions). A search waits for at most one chunk, and catches up
-# itself first. When those chunks were the writer's own, between commits (each held the
+# a little less in larger transactions). A search waits for at most one chunk (~0.1 s at 500),
+# and catches up itself first. When those chunks were the writer's own, between commits (each held the
 # store's write lock ~50 ms), 20k-article PUT runs gave PUT/s x reader ms ~750; with no index
 # at all ~830.
 SEARCH_INTERVAL = 3.0
-SEARCH_BATCH = 1000
+SEARCH_BATCH = 500
 READ_BATCH = 32  # PUT bodies read and annotated in one worker call at most
 READ_BATCH_BYTES = 1 << 20  # ... and at most about this many bytes of bodies
 # Calls queued at each reader process at once: while it reads one batch the next waits in its
