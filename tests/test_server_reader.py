@@ -8,13 +8,14 @@ import random
 import signal
 import string
 import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
 from server_fixtures import DOCS, contest_html
 
 from newsthread.ingest import ReadError
-from newsthread.server.app import READ_PIPELINE, ArticleReader, read_article
+from newsthread.server.app import READ_PIPELINE, ArticleReader, WorkerDied, _ReaderProcess, read_article
 
 DAY = 86400
 
@@ -136,7 +137,8 @@ def _big_body(k: int) -> tuple[str, bytes]:
 
 def test_large_bodies_queued_behind_a_busy_process_are_all_answered(reader):
     """Calls are pipelined (READ_PIPELINE a process): a request larger than a pipe's buffer,
-    written while the process writes an answer larger than one, must not leave both waiting."""
+    sent while the process writes an answer larger than one, must not leave both waiting (the
+    event loop writes requests only as the pipe takes them)."""
     assert READ_PIPELINE >= 2
     bodies = [_big_body(k) for k in range(6)]
     assert all(len(data) > 150_000 for _, data in bodies)
@@ -176,3 +178,68 @@ def test_a_process_killed_with_calls_queued_answers_each_of_them():
         assert reader._processes[0].process.pid != process.process.pid
     finally:
         reader.close()
+
+
+def test_a_process_that_died_idle_is_replaced_before_the_next_read():
+    reader = ArticleReader(workers=1)
+    try:
+        reader.warm_up()
+        (first, second) = _bodies()[:2]
+
+        async def scenario():
+            await reader.read(*first, DAY)
+            (process,) = reader._processes
+            os.kill(process.process.pid, signal.SIGKILL)
+            for _ in range(200):  # the loop sees the pipe close
+                if process.dead:
+                    break
+                await asyncio.sleep(0.05)
+            assert process.dead
+            return await reader.read(*second, DAY)
+
+        article, _ = asyncio.run(scenario())
+        assert article.name == second[0]
+        assert reader.restarts == 1  # replaced before the read, not after it failed
+    finally:
+        reader.close()
+
+
+def test_only_the_call_being_read_is_blamed_when_a_process_dies():
+    """A call that waited behind the one being read is sent again without losing an attempt,
+    so a good body queued behind a deadly one is not refused. A stuck process does not block
+    the event loop either, though the request queued at it is larger than a pipe holds."""
+    process = _ReaderProcess(timeout=2.0)
+    try:
+        process.wait_ready()
+        bodies = [_bodies()[0], _big_body(99)]
+        outcome: list = []
+        gaps: list[float] = []
+
+        async def ticker():
+            last = time.monotonic()
+            while True:
+                await asyncio.sleep(0.05)
+                gaps.append(time.monotonic() - last)
+                last = time.monotonic()
+
+        async def scenario():
+            os.kill(process.process.pid, signal.SIGSTOP)  # stuck on the first call: the watchdog ends it
+            ticks = asyncio.ensure_future(ticker())
+            calls = [asyncio.ensure_future(process.call([(name, data, DAY)], True)) for name, data in bodies]
+            await asyncio.sleep(0)
+            assert process.calls_in_flight() == 2
+            outcome.extend(await asyncio.gather(*calls, return_exceptions=True))
+            ticks.cancel()
+
+        runner = threading.Thread(target=lambda: asyncio.run(scenario()), daemon=True)
+        runner.start()
+        runner.join(60)
+        assert not runner.is_alive(), "the event loop is blocked writing to a stopped process"
+        head, queued = outcome
+        assert isinstance(head, WorkerDied) and head.culprit
+        assert isinstance(queued, WorkerDied) and not queued.culprit
+        assert max(gaps) < 1.0  # the loop kept running while the process was stuck
+        process.process.join(10)
+        assert process.dead and process.process.exitcode == -signal.SIGKILL
+    finally:
+        process.close()

@@ -234,6 +234,38 @@ def test_a_search_file_left_beside_a_new_store_is_started_over(tmp_path):
         assert [h.name for h in store.search("bridge")] == ["new.html"]
 
 
+def test_a_store_restored_from_a_copy_starts_its_search_file_over(tmp_path):
+    """The store keeps its id but goes back in the change feed: positions and row ids are
+    drawn again, so the search file (ahead of it) would map old texts to new articles."""
+    import shutil
+
+    path = tmp_path / "r.db"
+    with open_store(path) as store:
+        store.put(article("a.html", title="Camels cross the desert"))
+    shutil.copy(path, tmp_path / "copy.db")  # closed: the WAL is checkpointed into the file
+    with open_store(path) as store:
+        store.put(article("c.html", title="Owls nest in the barn"))
+        assert [h.name for h in store.search("owls")] == ["c.html"]
+    shutil.copy(tmp_path / "copy.db", path)  # restored: c.html never happened
+    with open_store(path) as store:
+        store.put(article("d.html", title="Ferry timetable changes"))
+        assert store.search("owls") == []
+        assert [h.name for h in store.search("ferry")] == ["d.html"]
+        assert [h.name for h in store.search("camels")] == ["a.html"]
+
+
+def test_a_damaged_search_file_is_made_again(tmp_path):
+    path = tmp_path / "d.db"
+    with open_store(path) as store:
+        store.put(article("a.html", title="Harbour reopens"))
+    for suffix in ("-search-wal", "-search-shm"):
+        (tmp_path / f"d.db{suffix}").unlink(missing_ok=True)
+    (tmp_path / "d.db-search").write_bytes(b"not a database at all" * 100)
+    with open_store(path) as store:
+        assert [h.name for h in store.search("harbour")] == ["a.html"]
+        assert store.count() == 1
+
+
 def test_hostile_names_are_rejected_before_storage(store):
     for name in ["../etc/passwd.html", "a/b.html", "a..b.html", "x.htm", "", ".html", "a b.html", "é.html"]:
         assert not valid_name(name)

@@ -194,21 +194,49 @@ def _exit_with_parent(parent: int) -> None:
 FRAME_HEADER = struct.Struct("!Q")  # a reader's answer: its length, then the pickle
 
 
+def _frame(payload: bytes) -> bytes:
+    return FRAME_HEADER.pack(len(payload)) + payload
+
+
 def _write_frame(fd: int, payload: bytes) -> None:
-    data = memoryview(FRAME_HEADER.pack(len(payload)) + payload)
+    data = memoryview(_frame(payload))
     while data:
         data = data[os.write(fd, data) :]
 
 
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    """`size` bytes from a blocking fd; None at its end."""
+    parts, left = [], size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            return None
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
+def _read_frame(fd: int) -> bytes | None:
+    header = _read_exactly(fd, FRAME_HEADER.size)
+    if header is None:
+        return None
+    return _read_exactly(fd, FRAME_HEADER.unpack(header)[0])
+
+
 def _reader_process(requests: Connection, answers: Connection, parent: int) -> None:
-    """A reader process: warm the models, answer READY, then answer each pickled (items,
-    keep_raw) with the pickled `read_for_store` results, until the request pipe closes."""
+    """A reader process: warm the models, answer READY, then answer each framed, pickled
+    (items, keep_raw) with the pickled `read_for_store` results, until the request pipe closes."""
     _exit_with_parent(parent)
     warm_up()
     out = answers.fileno()
     _write_frame(out, READY)
-    incoming = _drain_requests(requests)
-    while (message := incoming.get()) is not None:
+    while True:
+        try:
+            message = _read_frame(requests.fileno())
+        except OSError:
+            return
+        if message is None:
+            return
         items, keep_raw = pickle.loads(message)
         try:
             results = read_for_store(items, keep_raw)
@@ -222,39 +250,23 @@ def _reader_process(requests: Connection, answers: Connection, parent: int) -> N
         _write_frame(out, payload)
 
 
-def _drain_requests(requests: Connection) -> queue.SimpleQueue[bytes | None]:
-    """In a reader process: a thread takes requests off the pipe as they come (None at its end).
-
-    The server writes a request while the previous one is still being read (READ_PIPELINE),
-    with a blocking write from its event loop; were that write to wait for this process to
-    finish its batch, while this process waits to write an answer the loop is not reading
-    yet, both would wait for ever."""
-    incoming: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-
-    def drain() -> None:
-        while True:
-            try:
-                incoming.put(requests.recv_bytes())
-            except (EOFError, OSError):
-                incoming.put(None)
-                return
-
-    threading.Thread(target=drain, name="requests", daemon=True).start()
-    return incoming
-
-
 class WorkerDied(RuntimeError):
-    """The reader process of a call ended (killed, out of memory...) before answering."""
+    """The reader process of a call ended (killed, out of memory, stuck...) before answering.
+    `culprit`: the call was the one being read then (else it only waited behind it)."""
+
+    def __init__(self, message: str, culprit: bool = True):
+        super().__init__(message)
+        self.culprit = culprit
 
 
 class _ReaderProcess:
-    """One reader process and two pipes to it. The event loop itself sends a batch (blocking
-    write: a thread of the process takes every request off the pipe at once) and reads the
-    answers in order as they arrive (`add_reader`
-    on the answer pipe, which the loop makes non-blocking, hence the own framing): no
-    executor threads between a request and its worker."""
+    """One reader process and two pipes to it, both driven by the event loop without blocking
+    it: requests are written as the pipe takes them (`add_writer`), answers read as they
+    arrive (`add_reader`), both in our own frames; no executor threads between a request and
+    its worker. The process reads its calls in order, one at a time; a watchdog kills it when
+    the call at the head of its queue takes longer than `timeout`."""
 
-    def __init__(self) -> None:
+    def __init__(self, timeout: float = READ_TIMEOUT) -> None:
         ctx = multiprocessing.get_context("spawn")
         their_requests, self.requests = ctx.Pipe(duplex=False)
         self.answers, their_answers = ctx.Pipe(duplex=False)
@@ -267,11 +279,15 @@ class _ReaderProcess:
         self.process.start()
         their_requests.close()
         their_answers.close()
+        self.timeout = timeout
         self.ready = False
         self.dead = False
-        self._buffer = bytearray()
+        self._buffer = bytearray()  # answer bytes read, not yet a whole frame
+        self._outgoing = bytearray()  # request bytes the pipe has not taken yet
+        self._writing = False  # an add_writer callback is waiting for room in the pipe
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiters: deque[asyncio.Future] = deque()  # answers come in the order of the calls
+        self._watchdog: asyncio.TimerHandle | None = None
 
     def wait_ready(self, timeout: float = 300.0) -> None:
         """Block until the process has loaded its models."""
@@ -286,30 +302,57 @@ class _ReaderProcess:
                     f"article reader process exited while loading its models (exit code {self.process.exitcode})"
                 )
 
-    async def call(
-        self, items: list[tuple[str, bytes, int | None]], keep_raw: bool, timeout: float = READ_TIMEOUT
-    ) -> list[Any]:
+    def calls_in_flight(self) -> int:
+        return len(self._waiters)
+
+    async def call(self, items: list[tuple[str, bytes, int | None]], keep_raw: bool) -> list[Any]:
+        frame = _frame(pickle.dumps((items, keep_raw), protocol=pickle.HIGHEST_PROTOCOL))
+        if self.dead:
+            raise WorkerDied("the reader process is gone", culprit=False)
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # first call, or a new event loop (tests, an app restarted)
-            self._stop_reading()
+            self._stop_watching()
             loop.add_reader(self.answers.fileno(), self._read_available)
+            os.set_blocking(self.requests.fileno(), False)
             self._loop = loop
         waiter = loop.create_future()
         self._waiters.append(waiter)
+        if len(self._waiters) == 1:
+            self._arm_watchdog()
+        self._outgoing += frame
+        self._write_available()
+        return await waiter
+
+    def _write_available(self) -> None:
+        """Write what the request pipe takes now; wait for room (add_writer) for the rest."""
+        if self.dead:
+            return
         try:
-            self.requests.send_bytes(pickle.dumps((items, keep_raw), protocol=pickle.HIGHEST_PROTOCOL))
+            while self._outgoing:
+                written = os.write(self.requests.fileno(), self._outgoing)
+                del self._outgoing[:written]
+        except BlockingIOError:
+            if not self._writing:
+                self._loop.add_writer(self.requests.fileno(), self._write_available)
+                self._writing = True
+            return
         except OSError as error:  # the process is gone
             self._died(error)
-        try:
-            return await asyncio.wait_for(waiter, timeout)
-        except TimeoutError:
-            # stuck (a pathological body, a stopped process): every PUT waits behind it, so end it
-            self.process.kill()
-            self._died(TimeoutError(f"no answer in {timeout:.0f} s"))
-            raise WorkerDied(f"no answer in {timeout:.0f} s") from None
+            return
+        if self._writing:
+            self._loop.remove_writer(self.requests.fileno())
+            self._writing = False
 
-    def calls_in_flight(self) -> int:
-        return len(self._waiters)
+    def _arm_watchdog(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        self._watchdog = self._loop.call_later(self.timeout, self._stuck) if self._waiters else None
+
+    def _stuck(self) -> None:
+        # a pathological body or a stopped process: every later call waits behind it, so end it
+        self._watchdog = None
+        self.process.kill()
+        self._died(TimeoutError(f"no answer in {self.timeout:.0f} s"))
 
     def _read_available(self) -> bool:
         """Read what the pipe holds and hand over each whole answer; False at the end."""
@@ -340,6 +383,8 @@ class _ReaderProcess:
             self.ready = True
             return
         waiter = self._waiters.popleft() if self._waiters else None
+        if self._loop is not None:
+            self._arm_watchdog()  # the next call, if any, is read from now on
         if waiter is None or waiter.done():  # the request went away
             return
         try:
@@ -353,20 +398,30 @@ class _ReaderProcess:
         self.dead = True
         self.close()
         waiters, self._waiters = self._waiters, deque()
-        for waiter in waiters:
+        reason = str(error) or type(error).__name__
+        for position, waiter in enumerate(waiters):
             if not waiter.done():
-                waiter.set_exception(WorkerDied(str(error) or type(error).__name__))
+                waiter.set_exception(WorkerDied(reason, culprit=position == 0))
 
-    def _stop_reading(self) -> None:
+    def _stop_watching(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         if self._loop is not None and not self._loop.is_closed():
-            try:
-                self._loop.remove_reader(self.answers.fileno())
-            except (OSError, ValueError, RuntimeError):  # closed pipe or loop
-                pass
+            for stop, fd in (
+                (self._loop.remove_reader, self.answers),
+                (self._loop.remove_writer, self.requests),
+            ):
+                try:
+                    stop(fd.fileno())
+                except (OSError, ValueError, RuntimeError):  # closed pipe or loop
+                    pass
+        self._writing = False
+        self._outgoing.clear()
         self._loop = None
 
     def close(self) -> None:
-        self._stop_reading()
+        self._stop_watching()
         self.requests.close()  # the process exits when its request pipe closes
         self.answers.close()
 
@@ -387,7 +442,7 @@ class ArticleReader:
         self.keep_raw = keep_raw  # the store rows carry the compressed body
         self.slots = self.workers * READ_PIPELINE or 2  # calls in flight at once
         self._threads = ThreadPoolExecutor(2, thread_name_prefix="reader") if not self.workers else None
-        self._processes: list[_ReaderProcess] = [_ReaderProcess() for _ in range(self.workers)]
+        self._processes: list[_ReaderProcess] = [_ReaderProcess(timeout) for _ in range(self.workers)]
         self._pending: deque[tuple[str, bytes, int | None, asyncio.Future]] = deque()
         self._in_flight = 0
         self._tasks: set[asyncio.Task] = set()
@@ -439,24 +494,36 @@ class ArticleReader:
             if not future.done():  # done = the client went away
                 future.set_result(result)
 
+    def _process(self) -> _ReaderProcess:
+        """A live process for the next call: a dead one is replaced first; loaded ones and
+        then the least busy are preferred."""
+        for k, process in enumerate(self._processes):
+            if process.dead:
+                self._processes[k] = _ReaderProcess(self.timeout)
+                self.restarts += 1
+        return min(self._processes, key=lambda p: (not p.ready, p.calls_in_flight()))
+
     async def _call(self, items: list[tuple[str, bytes, int | None]]) -> list[Any]:
         if self._threads is not None:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._threads, read_for_store, items, self.keep_raw)
-        for attempt in (1, 2):
-            process = min(self._processes, key=_ReaderProcess.calls_in_flight)
+        attempts = 0
+        while True:
             try:
-                return await process.call(items, self.keep_raw, self.timeout)
-            except WorkerDied:
+                return await self._process().call(items, self.keep_raw)
+            except WorkerDied as died:
+                if not died.culprit:
+                    continue  # it died reading another call: send this one again
+                attempts += 1
                 names = ", ".join(name for name, _, _ in items[:3])
-                log.error("article reader process died while reading %s (attempt %d)", names, attempt)
-                if process in self._processes:  # not yet replaced by another call it failed
-                    self._processes[self._processes.index(process)] = _ReaderProcess()
-                    self.restarts += 1
+                log.error(
+                    "article reader process died while reading %s (attempt %d): %s", names, attempts, died
+                )
             if len(items) > 1:
                 # a batch is retried body by body, so one deadly body fails alone
                 return [(await self._call([item]))[0] for item in items]
-        return [ReadError(items[0][0], "the article could not be processed")]
+            if attempts >= 2:
+                return [ReadError(items[0][0], "the article could not be processed")]
 
     def close(self) -> None:
         if self._threads is not None:

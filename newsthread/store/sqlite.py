@@ -16,6 +16,7 @@ load on a shared VM disk (bench/server.py).
 
 from __future__ import annotations
 
+import logging
 import re
 import sqlite3
 import threading
@@ -41,6 +42,8 @@ from newsthread.store.base import (
     row_article,
 )
 
+log = logging.getLogger("newsthread.store")
+
 DEFAULT_SYNCHRONOUS = "NORMAL"  # see the module docstring
 SYNCHRONOUS_MODES = {"OFF", "NORMAL", "FULL", "EXTRA"}
 
@@ -56,6 +59,7 @@ UPGRADABLE = {2, 3, 4}  # older layouts `_upgrade` brings to this one
 # SEARCH_SCHEMA's search_meta: `through` = the change-feed position through which
 # `article_search` holds every live article's current text; `store_id` = the store's own
 # `store_id` (a search file left beside a new store is started over).
+SEARCH_CHUNK = 500  # changes a transaction of the search file when catching up
 SEARCH_SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS article_search USING fts5(
     title, description, text, tokenize='unicode61 remove_diacritics 2'
@@ -136,7 +140,20 @@ class SqliteStore(SavedLabelTables, Store):
                 "SELECT value FROM store_meta WHERE key = 'store_id'"
             ).fetchone()
         self._search_lock = threading.Lock()  # the search connection, one thread at a time
-        self._search = self._open_search(store_id)
+        try:
+            try:
+                self._search = self._open_search(store_id)
+            except sqlite3.DatabaseError as error:
+                if not _damaged(error):  # locked, unwritable...: not for us to start over
+                    raise
+                # a damaged search file: it is derived, make it again
+                log.warning("the full-text index %s is damaged: rebuilding it", self.search_path)
+                for suffix in ("", "-wal", "-shm"):
+                    Path(self.search_path + suffix).unlink(missing_ok=True)
+                self._search = self._open_search(store_id)
+        except BaseException:
+            self.close()
+            raise
 
     def _open_search(self, store_id: int) -> sqlite3.Connection:
         """The connection that writes and reads the full-text index: to `<store>-search`, with
@@ -146,19 +163,36 @@ class SqliteStore(SavedLabelTables, Store):
             conn = self._writer
         else:
             conn = self._connect(self.search_path)
-            conn.execute("ATTACH DATABASE ? AS store", (self.path,))
-        with self._search_lock:
-            conn.executescript(SEARCH_SCHEMA)
-            with _search_transaction(conn):
-                found = conn.execute("SELECT value FROM search_meta WHERE key = 'store_id'").fetchone()
-                if found is None or found[0] != store_id:  # new, or left beside another store
-                    conn.execute("DELETE FROM article_search")
-                    conn.execute("DELETE FROM search_meta")
-                    conn.executemany(
-                        "INSERT INTO search_meta (key, value) VALUES (?, ?)",
-                        [("store_id", store_id), ("through", 0)],
-                    )
+        try:
+            if conn is not self._writer:
+                conn.execute("ATTACH DATABASE ? AS store", (self.path,))
+            with self._search_lock:
+                conn.executescript(SEARCH_SCHEMA)
+                with _search_transaction(conn):
+                    self._through = self._check_search(conn, store_id)
+        except BaseException:
+            if conn is not self._writer:
+                self._forget(conn)
+            raise
         return conn
+
+    @staticmethod
+    def _check_search(conn: sqlite3.Connection, store_id: int) -> int:
+        """The search file's position, after starting it over when it does not follow this
+        store: new, left beside another store, or ahead of it (the store restored from a copy,
+        or its last commits lost in a power cut) or behind deletes purged from the feed."""
+        meta = dict(conn.execute("SELECT key, value FROM search_meta").fetchall())
+        through = meta.get("through", 0)
+        newest = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
+        purged = conn.execute("SELECT value FROM store_meta WHERE key = 'purged_through'").fetchone()
+        if meta.get("store_id") == store_id and through <= newest and through >= (purged[0] if purged else 0):
+            return through
+        conn.execute("DELETE FROM article_search")
+        conn.execute("DELETE FROM search_meta")
+        conn.executemany(
+            "INSERT INTO search_meta (key, value) VALUES (?, ?)", [("store_id", store_id), ("through", 0)]
+        )
+        return 0
 
     @property
     def search_path(self) -> str:
@@ -282,15 +316,19 @@ class SqliteStore(SavedLabelTables, Store):
                 (through, upto),
             )
             conn.execute("UPDATE search_meta SET value = ? WHERE key = 'through'", (upto,))
+        self._through = upto
         return done
 
-    def _search_through(self) -> int:
-        with self._search_lock:
-            return self._search.execute("SELECT value FROM search_meta WHERE key = 'through'").fetchone()[0]
+    def _catch_up_search(self) -> None:
+        """The whole backlog into the full-text index, SEARCH_CHUNK a transaction (the lock is
+        let go between them: a long backlog, after an upgrade, does not hold up the others)."""
+        while self.index_search(SEARCH_CHUNK) == SEARCH_CHUNK:
+            pass
 
     def search_backlog(self) -> int:
-        """Changes not yet in the full-text index (tombstones included)."""
-        return self._read("SELECT COUNT(*) FROM articles WHERE seq > ?", (self._search_through(),))[0][0]
+        """Changes not yet in the full-text index (tombstones included). This store object's
+        view of the position: read without waiting for the search file's lock."""
+        return self._read("SELECT COUNT(*) FROM articles WHERE seq > ?", (self._through,))[0][0]
 
     @staticmethod
     def _put_row(conn: sqlite3.Connection, row: dict[str, Any], raw: bytes | None, seq: int) -> bool:
@@ -425,8 +463,8 @@ class SqliteStore(SavedLabelTables, Store):
 
     def purge_tombstones(self, through_seq: int) -> int:
         # the full-text index reads deletes from the feed: it takes them first
-        self.index_search()
-        through_seq = min(through_seq, self._search_through())
+        self._catch_up_search()
+        through_seq = min(through_seq, self._through)
         with self._lock, self._transaction() as conn:
             # the newest change stays: the next seq is drawn from MAX(seq)
             purged = conn.execute(
@@ -445,7 +483,7 @@ class SqliteStore(SavedLabelTables, Store):
         words = _WORD.findall(query)[:32]
         if not words:
             return []
-        self.index_search()  # what was written before this call is found
+        self._catch_up_search()  # what was written before this call is found
         # a word of 4+ letters also matches its inflections by prefix ("Путин" → "Путина", "Путину")
         match = " ".join(f'"{w}"' + ("*" if len(w) >= 4 else "") for w in words)
         sql = (
@@ -489,6 +527,11 @@ class SqliteStore(SavedLabelTables, Store):
                 conn.close()
             except sqlite3.Error:
                 pass
+
+
+def _damaged(error: sqlite3.DatabaseError) -> bool:
+    """SQLITE_CORRUPT or SQLITE_NOTADB (primary codes: the low byte)."""
+    return (getattr(error, "sqlite_errorcode", 0) & 0xFF) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
 @contextmanager
