@@ -245,19 +245,10 @@ class SqliteStore(SavedLabelTables, Store):
                 return self._writer.execute(sql, tuple(params)).fetchall()
         return self._reader().execute(sql, tuple(params)).fetchall()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self):
         """The writer connection inside one ``BEGIN IMMEDIATE … COMMIT`` (rolled back on error).
         The caller holds `_lock`."""
-        conn = self._writer
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+        return _transaction_on(self._writer, "BEGIN IMMEDIATE")
 
     # -- writes ------------------------------------------------------------------------------
     def put_many(self, items: Iterable[tuple[Article, bytes | None]]) -> list[bool]:
@@ -535,16 +526,22 @@ def _damaged(error: sqlite3.DatabaseError) -> bool:
 
 
 @contextmanager
-def _search_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """A write transaction of the search file only. Not BEGIN IMMEDIATE: that would take the
-    write lock of every attached file, the store's too. The first statement writes, so the lock
-    is taken (or waited for) before anything is read."""
-    conn.execute("BEGIN")
+def _transaction_on(conn: sqlite3.Connection, begin: str, *first: str) -> Iterator[sqlite3.Connection]:
+    """`begin` … COMMIT on `conn`, the statements `first` first; rolled back on error."""
+    conn.execute(begin)
     try:
-        conn.execute("UPDATE search_meta SET value = value WHERE key = 'through'")
+        for statement in first:
+            conn.execute(statement)
         yield conn
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+
+
+def _search_transaction(conn: sqlite3.Connection):
+    """A write transaction of the search file only. Not BEGIN IMMEDIATE: that would take the
+    write lock of every attached file, the store's too. The first statement writes, so the lock
+    is taken (or waited for) before anything is read."""
+    return _transaction_on(conn, "BEGIN", "UPDATE search_meta SET value = value WHERE key = 'through'")
