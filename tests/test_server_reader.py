@@ -243,3 +243,66 @@ def test_only_the_call_being_read_is_blamed_when_a_process_dies():
         assert process.dead and process.process.exitcode == -signal.SIGKILL
     finally:
         process.close()
+
+
+def test_an_idle_process_outlives_its_watchdog():
+    """The watchdog times only the call being read: idle longer than the timeout is fine."""
+    reader = ArticleReader(workers=1, timeout=1.0)
+    try:
+        reader.warm_up()
+        first, second = _bodies()[:2]
+
+        async def scenario():
+            await reader.read(*first, DAY)
+            await asyncio.sleep(1.6)
+            return await reader.read(*second, DAY)
+
+        article, _ = asyncio.run(scenario())
+        assert article.name == second[0] and reader.restarts == 0
+    finally:
+        reader.close()
+
+
+def test_with_two_processes_a_replacement_is_loaded_and_used():
+    reader = ArticleReader(workers=2)
+    try:
+        reader.warm_up()
+        bodies = _bodies()
+
+        async def scenario():
+            await asyncio.gather(*(reader.read(name, data, DAY) for name, data in bodies[:4]))
+            victim = reader._processes[0]
+            os.kill(victim.process.pid, signal.SIGKILL)
+            victim.process.join(10)
+            await reader.read(*bodies[4], DAY)  # the dead one is replaced first
+            for _ in range(300):  # the replacement's READY is seen while it is idle
+                if all(p.ready for p in reader._processes):
+                    break
+                await asyncio.sleep(0.05)
+            assert all(p.ready for p in reader._processes)
+            await asyncio.gather(*(reader.read(name, data, DAY) for name, data in bodies[:6]))
+            return [p.calls_in_flight() for p in reader._processes]
+
+        assert asyncio.run(scenario()) == [0, 0]
+        assert reader.restarts == 1
+    finally:
+        reader.close()
+
+
+def test_processes_that_died_unnoticed_do_not_get_a_good_body_refused():
+    reader = ArticleReader(workers=2)
+    try:
+        reader.warm_up()
+        name, data = _bodies()[3]
+        for process in reader._processes:  # before any call: no event loop follows them yet
+            os.kill(process.process.pid, signal.SIGKILL)
+            process.process.join(10)
+
+        async def read_one():
+            return await reader.read(name, data, DAY)
+
+        article, _ = asyncio.run(read_one())
+        assert article.name == name
+        assert reader.restarts == 2
+    finally:
+        reader.close()

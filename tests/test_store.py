@@ -254,6 +254,17 @@ def test_a_store_restored_from_a_copy_starts_its_search_file_over(tmp_path):
         assert [h.name for h in store.search("camels")] == ["a.html"]
 
 
+def test_a_search_catches_up_a_backlog_larger_than_one_chunk(tmp_path):
+    from newsthread.store.sqlite import SEARCH_CHUNK
+
+    with open_store(tmp_path / "b.db") as store:
+        n = 2 * SEARCH_CHUNK + 7
+        store.put_many([(article(f"{k}.html", title=f"Item number{k}"), None) for k in range(n)])
+        assert store.search_backlog() == n
+        assert [h.name for h in store.search(f"number{n - 1}")] == [f"{n - 1}.html"]
+        assert store.search_backlog() == 0
+
+
 def test_a_damaged_search_file_is_made_again(tmp_path):
     path = tmp_path / "d.db"
     with open_store(path) as store:

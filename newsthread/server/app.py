@@ -60,6 +60,7 @@ READ_BATCH_BYTES = 1 << 20  # ... and at most about this many bytes of bodies
 # clusterer) gets round to its answer. 20k-article PUT runs, PUT/s x reader ms: 682-690 with 1,
 # 748-766 with 2, 771 with 3 (smaller batches then).
 READ_PIPELINE = 2
+MAX_RESENDS = 8  # a call sent again after deaths it did not cause, at most (then 503)
 READ_TIMEOUT = 30.0  # seconds a reader may take for one call before it is killed (5 MB of HTML: ~0.1 s)
 RECLUSTER_INTERVAL = 30.0  # seconds between background re-clusterings (when anything changed)
 FOLLOW_INTERVAL = 1.0  # seconds between reads of the store's change feed (other replicas' writes)
@@ -287,6 +288,9 @@ class _ReaderProcess:
         self._writing = False  # an add_writer callback is waiting for room in the pipe
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiters: deque[asyncio.Future] = deque()  # answers come in the order of the calls
+        self._ends: deque[int] = deque()  # for each waiter: where its frame ends in the request stream
+        self._queued_bytes = 0  # request bytes queued so far
+        self._sent_bytes = 0  # ... and written to the pipe
         self._watchdog: asyncio.TimerHandle | None = None
 
     def wait_ready(self, timeout: float = 300.0) -> None:
@@ -305,19 +309,32 @@ class _ReaderProcess:
     def calls_in_flight(self) -> int:
         return len(self._waiters)
 
+    def watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Follow the answer pipe on `loop` (so READY and an exit are seen even while idle)."""
+        if self._loop is loop or self.dead:
+            return
+        if self._waiters or self._outgoing or self._buffer:
+            # calls of another event loop, half-sent or half-answered: the frames on the pipes
+            # can no longer be matched to calls, so this process is done
+            self.process.kill()
+            self._died(RuntimeError("the event loop changed"), blame=False)
+            return
+        self._stop_watching()
+        loop.add_reader(self.answers.fileno(), self._read_available)
+        os.set_blocking(self.requests.fileno(), False)
+        self._loop = loop
+
     async def call(self, items: list[tuple[str, bytes, int | None]], keep_raw: bool) -> list[Any]:
         frame = _frame(pickle.dumps((items, keep_raw), protocol=pickle.HIGHEST_PROTOCOL))
+        loop = asyncio.get_running_loop()
+        self.watch(loop)
         if self.dead:
             raise WorkerDied("the reader process is gone", culprit=False)
-        loop = asyncio.get_running_loop()
-        if self._loop is not loop:  # first call, or a new event loop (tests, an app restarted)
-            self._stop_watching()
-            loop.add_reader(self.answers.fileno(), self._read_available)
-            os.set_blocking(self.requests.fileno(), False)
-            self._loop = loop
         waiter = loop.create_future()
         self._waiters.append(waiter)
-        if len(self._waiters) == 1:
+        self._queued_bytes += len(frame)
+        self._ends.append(self._queued_bytes)
+        if self._watchdog is None:
             self._arm_watchdog()
         self._outgoing += frame
         self._write_available()
@@ -331,22 +348,26 @@ class _ReaderProcess:
             while self._outgoing:
                 written = os.write(self.requests.fileno(), self._outgoing)
                 del self._outgoing[:written]
+                self._sent_bytes += written
         except BlockingIOError:
             if not self._writing:
                 self._loop.add_writer(self.requests.fileno(), self._write_available)
                 self._writing = True
             return
-        except OSError as error:  # the process is gone
-            self._died(error)
+        except OSError as error:  # the process is gone (before it could read the calls queued)
+            self._died(error, blame=False)
             return
         if self._writing:
             self._loop.remove_writer(self.requests.fileno())
             self._writing = False
 
     def _arm_watchdog(self) -> None:
+        """Time the call at the head of the queue (from now: it is being read, or the models
+        are loaded and it is next)."""
         if self._watchdog is not None:
             self._watchdog.cancel()
-        self._watchdog = self._loop.call_later(self.timeout, self._stuck) if self._waiters else None
+        timed = self._waiters and self.ready and self._loop is not None
+        self._watchdog = self._loop.call_later(self.timeout, self._stuck) if timed else None
 
     def _stuck(self) -> None:
         # a pathological body or a stopped process: every later call waits behind it, so end it
@@ -381,10 +402,12 @@ class _ReaderProcess:
     def _answer(self, message: bytes) -> None:
         if not self.ready and message == READY:  # the models are loaded
             self.ready = True
+            self._arm_watchdog()  # calls sent meanwhile are read from now on
             return
         waiter = self._waiters.popleft() if self._waiters else None
-        if self._loop is not None:
-            self._arm_watchdog()  # the next call, if any, is read from now on
+        if self._ends:
+            self._ends.popleft()
+        self._arm_watchdog()  # the next call, if any, is read from now on
         if waiter is None or waiter.done():  # the request went away
             return
         try:
@@ -392,16 +415,24 @@ class _ReaderProcess:
         except Exception as error:  # noqa: BLE001 - handed to the waiting request
             waiter.set_exception(error)
 
-    def _died(self, error: BaseException) -> None:
+    def _died(self, error: BaseException, blame: bool = True) -> None:
+        """The process is gone: fail the calls queued. The head call is blamed (`culprit`) only
+        when the process had its models loaded and the whole call to read."""
         if self.dead:
             return
+        blame = blame and self.ready and bool(self._ends) and self._sent_bytes >= self._ends[0]
         self.dead = True
         self.close()
         waiters, self._waiters = self._waiters, deque()
+        self._ends.clear()
         reason = str(error) or type(error).__name__
         for position, waiter in enumerate(waiters):
             if not waiter.done():
-                waiter.set_exception(WorkerDied(reason, culprit=position == 0))
+                waiter.set_exception(WorkerDied(reason, culprit=blame and position == 0))
+
+    def gone(self) -> bool:
+        """Dead, or exited without the loop having seen it yet."""
+        return self.dead or self.process.exitcode is not None
 
     def _stop_watching(self) -> None:
         if self._watchdog is not None:
@@ -451,11 +482,19 @@ class ArticleReader:
         self.restarts = 0
 
     def warm_up(self) -> None:
-        """Block until every reader has its models loaded."""
+        """Block until every reader has its models loaded (a reader that died is replaced)."""
         if self._threads is not None:
             self._threads.submit(warm_up).result()
+        self._replace_gone()
         for process in list(self._processes):
             process.wait_ready()
+
+    def _replace_gone(self) -> None:
+        for k, process in enumerate(self._processes):
+            if process.gone():
+                process._died(EOFError("the reader process exited"))  # no-op when already dead
+                self._processes[k] = _ReaderProcess(self.timeout)
+                self.restarts += 1
 
     async def read(self, name: str, data: bytes, max_age: int | None) -> tuple[Article, PreparedRow]:
         """The annotated article of a body and its store row; raises the body's error."""
@@ -495,25 +534,32 @@ class ArticleReader:
                 future.set_result(result)
 
     def _process(self) -> _ReaderProcess:
-        """A live process for the next call: a dead one is replaced first; loaded ones and
-        then the least busy are preferred."""
-        for k, process in enumerate(self._processes):
-            if process.dead:
-                self._processes[k] = _ReaderProcess(self.timeout)
-                self.restarts += 1
-        return min(self._processes, key=lambda p: (not p.ready, p.calls_in_flight()))
+        """A live process for the next call: dead ones are replaced first; one with room in
+        its queue, then a loaded one, then the least busy is preferred."""
+        self._replace_gone()
+        loop = asyncio.get_running_loop()
+        for process in self._processes:
+            process.watch(loop)  # READY and exits are seen while a process is idle too
+        self._replace_gone()  # any the watching ended
+        return min(
+            self._processes,
+            key=lambda p: (p.calls_in_flight() >= READ_PIPELINE, not p.ready, p.calls_in_flight()),
+        )
 
     async def _call(self, items: list[tuple[str, bytes, int | None]]) -> list[Any]:
         if self._threads is not None:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._threads, read_for_store, items, self.keep_raw)
-        attempts = 0
+        attempts = resent = 0
         while True:
             try:
                 return await self._process().call(items, self.keep_raw)
             except WorkerDied as died:
                 if not died.culprit:
-                    continue  # it died reading another call: send this one again
+                    resent += 1  # it died reading another call, or loading: send this one again
+                    if resent > MAX_RESENDS:  # readers that die before reading anything
+                        raise
+                    continue
                 attempts += 1
                 names = ", ".join(name for name, _, _ in items[:3])
                 log.error(

@@ -30,7 +30,7 @@ from starlette.concurrency import run_in_threadpool
 
 from newsthread.ingest import ReadError
 from newsthread.model import NEWS_LANGUAGES
-from newsthread.server.app import ServerState, error_response
+from newsthread.server.app import ServerState, WorkerDied, error_response
 from newsthread.server.index import FILTER_CATEGORIES, MAX_THREADS, Snapshot, category_of
 from newsthread.store import valid_name
 
@@ -174,6 +174,8 @@ async def put_reply(
         article, row = await state.reader.read(name, body, max_age)
     except ReadError as error:
         return Reply.error(400, f"not a readable article: {error.reason}")
+    except WorkerDied:  # the readers die before reading anything (e.g. out of memory at start)
+        return Reply.error(503, "article readers unavailable; try again", True)
     try:
         new = await state.writer.submit("put", article, row)
     except Exception as error:

@@ -141,16 +141,7 @@ class SqliteStore(SavedLabelTables, Store):
             ).fetchone()
         self._search_lock = threading.Lock()  # the search connection, one thread at a time
         try:
-            try:
-                self._search = self._open_search(store_id)
-            except sqlite3.DatabaseError as error:
-                if not _damaged(error):  # locked, unwritable...: not for us to start over
-                    raise
-                # a damaged search file: it is derived, make it again
-                log.warning("the full-text index %s is damaged: rebuilding it", self.search_path)
-                for suffix in ("", "-wal", "-shm"):
-                    Path(self.search_path + suffix).unlink(missing_ok=True)
-                self._search = self._open_search(store_id)
+            self._search = self._open_search(store_id)
         except BaseException:
             self.close()
             raise
@@ -162,7 +153,7 @@ class SqliteStore(SavedLabelTables, Store):
             self._search_lock = self._lock  # one private database and connection
             conn = self._writer
         else:
-            conn = self._connect(self.search_path)
+            conn = self._search_file()
         try:
             if conn is not self._writer:
                 conn.execute("ATTACH DATABASE ? AS store", (self.path,))
@@ -175,6 +166,25 @@ class SqliteStore(SavedLabelTables, Store):
                 self._forget(conn)
             raise
         return conn
+
+    def _search_file(self) -> sqlite3.Connection:
+        """A connection to the search file alone; a damaged one is made again (it is derived)."""
+        for attempt in (1, 2):
+            conn = None
+            try:
+                conn = self._connect(self.search_path)
+                conn.executescript(SEARCH_SCHEMA)
+                conn.execute("SELECT key, value FROM search_meta").fetchall()
+                return conn
+            except sqlite3.DatabaseError as error:
+                if conn is not None:
+                    self._forget(conn)
+                if attempt == 2 or not _damaged(error):  # locked, unwritable...: not ours to wipe
+                    raise
+                log.warning("the full-text index %s is damaged: making it again", self.search_path)
+                for suffix in ("", "-wal", "-shm"):
+                    Path(self.search_path + suffix).unlink(missing_ok=True)
+        raise AssertionError("unreachable")
 
     @staticmethod
     def _check_search(conn: sqlite3.Connection, store_id: int) -> int:
@@ -287,7 +297,9 @@ class SqliteStore(SavedLabelTables, Store):
         first; None = all), in one transaction of the search file; returns how many changes."""
         limit = -1 if limit is None else max(1, int(limit))  # LIMIT -1: no limit
         with self._search_lock, _search_transaction(self._search) as conn:
-            through = conn.execute("SELECT value FROM search_meta WHERE key = 'through'").fetchone()[0]
+            through = self._through = conn.execute(
+                "SELECT value FROM search_meta WHERE key = 'through'"
+            ).fetchone()[0]
             done, upto = conn.execute(
                 "SELECT COUNT(*), MAX(seq) FROM (SELECT seq FROM articles WHERE seq > ? ORDER BY seq LIMIT ?)",
                 (through, limit),
@@ -307,7 +319,7 @@ class SqliteStore(SavedLabelTables, Store):
                 (through, upto),
             )
             conn.execute("UPDATE search_meta SET value = ? WHERE key = 'through'", (upto,))
-        self._through = upto
+            self._through = upto  # set on COMMIT below; a failed commit re-reads it next time
         return done
 
     def _catch_up_search(self) -> None:
@@ -455,7 +467,11 @@ class SqliteStore(SavedLabelTables, Store):
     def purge_tombstones(self, through_seq: int) -> int:
         # the full-text index reads deletes from the feed: it takes them first
         self._catch_up_search()
-        through_seq = min(through_seq, self._through)
+        with self._search_lock:  # the file's own position: another store object may have moved it
+            through_seq = min(
+                through_seq,
+                self._search.execute("SELECT value FROM search_meta WHERE key = 'through'").fetchone()[0],
+            )
         with self._lock, self._transaction() as conn:
             # the newest change stays: the next seq is drawn from MAX(seq)
             purged = conn.execute(
