@@ -539,8 +539,9 @@ class ArticleReader:
         self._replace_gone()
         loop = asyncio.get_running_loop()
         for process in self._processes:
-            process.watch(loop)  # READY and exits are seen while a process is idle too
-        self._replace_gone()  # any the watching ended
+            # READY and exits are seen while a process is idle too (one the watching ends, on a
+            # change of event loop, fails its call unblamed: that call is sent again)
+            process.watch(loop)
         return min(
             self._processes,
             key=lambda p: (p.calls_in_flight() >= READ_PIPELINE, not p.ready, p.calls_in_flight()),

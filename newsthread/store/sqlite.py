@@ -155,10 +155,11 @@ class SqliteStore(SavedLabelTables, Store):
         else:
             conn = self._search_file()
         try:
-            if conn is not self._writer:
+            if conn is self._writer:
+                conn.executescript(SEARCH_SCHEMA)  # a file's connection made its tables already
+            else:
                 conn.execute("ATTACH DATABASE ? AS store", (self.path,))
             with self._search_lock:
-                conn.executescript(SEARCH_SCHEMA)
                 with _search_transaction(conn):
                     self._through = self._check_search(conn, store_id)
         except BaseException:
@@ -169,22 +170,25 @@ class SqliteStore(SavedLabelTables, Store):
 
     def _search_file(self) -> sqlite3.Connection:
         """A connection to the search file alone; a damaged one is made again (it is derived)."""
-        for attempt in (1, 2):
-            conn = None
-            try:
-                conn = self._connect(self.search_path)
-                conn.executescript(SEARCH_SCHEMA)
-                conn.execute("SELECT key, value FROM search_meta").fetchall()
-                return conn
-            except sqlite3.DatabaseError as error:
-                if conn is not None:
-                    self._forget(conn)
-                if attempt == 2 or not _damaged(error):  # locked, unwritable...: not ours to wipe
-                    raise
-                log.warning("the full-text index %s is damaged: making it again", self.search_path)
-                for suffix in ("", "-wal", "-shm"):
-                    Path(self.search_path + suffix).unlink(missing_ok=True)
-        raise AssertionError("unreachable")
+        try:
+            return self._open_search_file()
+        except sqlite3.DatabaseError as error:
+            if not _damaged(error):  # locked, unwritable...: not ours to wipe
+                raise
+        log.warning("the full-text index %s is damaged: making it again", self.search_path)
+        for suffix in ("", "-wal", "-shm"):
+            Path(self.search_path + suffix).unlink(missing_ok=True)
+        return self._open_search_file()
+
+    def _open_search_file(self) -> sqlite3.Connection:
+        conn = self._connect(self.search_path)
+        try:
+            conn.executescript(SEARCH_SCHEMA)
+            conn.execute("SELECT key, value FROM search_meta").fetchall()  # damage shows here
+        except BaseException:
+            self._forget(conn)
+            raise
+        return conn
 
     @staticmethod
     def _check_search(conn: sqlite3.Connection, store_id: int) -> int:
@@ -466,12 +470,8 @@ class SqliteStore(SavedLabelTables, Store):
 
     def purge_tombstones(self, through_seq: int) -> int:
         # the full-text index reads deletes from the feed: it takes them first
-        self._catch_up_search()
-        with self._search_lock:  # the file's own position: another store object may have moved it
-            through_seq = min(
-                through_seq,
-                self._search.execute("SELECT value FROM search_meta WHERE key = 'through'").fetchone()[0],
-            )
+        self._catch_up_search()  # which also reads the file's own position into `_through`
+        through_seq = min(through_seq, self._through)
         with self._lock, self._transaction() as conn:
             # the newest change stays: the next seq is drawn from MAX(seq)
             purged = conn.execute(
