@@ -9,6 +9,8 @@ import signal
 import string
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -24,12 +26,21 @@ def _bodies() -> list[tuple[str, bytes]]:
     return [(doc.name, doc.html()) for doc in DOCS]
 
 
+@contextmanager
+def own_reader(**options) -> Iterator[ArticleReader]:
+    """A reader with its models loaded, closed afterwards (tests that kill its processes own one)."""
+    reader = ArticleReader(**options)
+    try:
+        reader.warm_up()
+        yield reader
+    finally:
+        reader.close()
+
+
 @pytest.fixture(scope="module")
 def reader():
-    reader = ArticleReader(workers=1)
-    reader.warm_up()
-    yield reader
-    reader.close()
+    with own_reader(workers=1) as reader:
+        yield reader
 
 
 def test_bodies_that_queue_while_the_process_is_busy_go_in_one_call(reader):
@@ -70,9 +81,7 @@ def test_an_unreadable_body_fails_alone_in_its_batch(reader):
 
 
 def test_a_killed_reader_process_is_replaced_and_the_read_still_answered():
-    reader = ArticleReader(workers=1)
-    try:
-        reader.warm_up()
+    with own_reader(workers=1) as reader:
         (process,) = reader._processes
         os.kill(process.process.pid, signal.SIGKILL)
         process.process.join(10)
@@ -85,14 +94,10 @@ def test_a_killed_reader_process_is_replaced_and_the_read_still_answered():
         assert article.name == name and article.title
         assert reader.restarts == 1
         assert reader._processes[0].process.pid != process.process.pid
-    finally:
-        reader.close()
 
 
 def test_without_processes_the_reader_threads_answer_the_same():
-    reader = ArticleReader(workers=0, keep_raw=False)  # one-core machines: threads, no processes
-    try:
-        reader.warm_up()
+    with own_reader(workers=0, keep_raw=False) as reader:  # one-core machines: threads, no processes
         name, data = _bodies()[1]
 
         async def read_one():
@@ -102,14 +107,10 @@ def test_without_processes_the_reader_threads_answer_the_same():
         alone = read_article(name, data, DAY)
         assert (article.title, article.lang, article.category) == (alone.title, alone.lang, alone.category)
         assert row.blob is None  # keep_raw=False: no body kept
-    finally:
-        reader.close()
 
 
 def test_a_stuck_reader_process_is_killed_after_the_timeout_and_replaced():
-    reader = ArticleReader(workers=1, timeout=3.0)
-    try:
-        reader.warm_up()
+    with own_reader(workers=1, timeout=3.0) as reader:
         (process,) = reader._processes
         os.kill(process.process.pid, signal.SIGSTOP)  # stuck: alive, never answers
         name, data = _bodies()[2]
@@ -122,8 +123,6 @@ def test_a_stuck_reader_process_is_killed_after_the_timeout_and_replaced():
         assert reader.restarts == 1
         process.process.join(10)
         assert process.process.exitcode == -signal.SIGKILL
-    finally:
-        reader.close()
 
 
 def _big_body(k: int) -> tuple[str, bytes]:
@@ -156,9 +155,7 @@ def test_large_bodies_queued_behind_a_busy_process_are_all_answered(reader):
 
 
 def test_a_process_killed_with_calls_queued_answers_each_of_them():
-    reader = ArticleReader(workers=1)
-    try:
-        reader.warm_up()
+    with own_reader(workers=1) as reader:
         (process,) = reader._processes
         bodies = _bodies()[:4]
 
@@ -176,14 +173,10 @@ def test_a_process_killed_with_calls_queued_answers_each_of_them():
         assert [article.name for article, _ in results] == [name for name, _ in bodies]
         assert reader.restarts == 1  # one replacement, though two calls saw it die
         assert reader._processes[0].process.pid != process.process.pid
-    finally:
-        reader.close()
 
 
 def test_a_process_that_died_idle_is_replaced_before_the_next_read():
-    reader = ArticleReader(workers=1)
-    try:
-        reader.warm_up()
+    with own_reader(workers=1) as reader:
         (first, second) = _bodies()[:2]
 
         async def scenario():
@@ -200,8 +193,6 @@ def test_a_process_that_died_idle_is_replaced_before_the_next_read():
         article, _ = asyncio.run(scenario())
         assert article.name == second[0]
         assert reader.restarts == 1  # replaced before the read, not after it failed
-    finally:
-        reader.close()
 
 
 def test_only_the_call_being_read_is_blamed_when_a_process_dies():
@@ -247,9 +238,7 @@ def test_only_the_call_being_read_is_blamed_when_a_process_dies():
 
 def test_an_idle_process_outlives_its_watchdog():
     """The watchdog times only the call being read: idle longer than the timeout is fine."""
-    reader = ArticleReader(workers=1, timeout=1.0)
-    try:
-        reader.warm_up()
+    with own_reader(workers=1, timeout=1.0) as reader:
         first, second = _bodies()[:2]
 
         async def scenario():
@@ -259,14 +248,10 @@ def test_an_idle_process_outlives_its_watchdog():
 
         article, _ = asyncio.run(scenario())
         assert article.name == second[0] and reader.restarts == 0
-    finally:
-        reader.close()
 
 
 def test_with_two_processes_a_replacement_is_loaded_and_used():
-    reader = ArticleReader(workers=2)
-    try:
-        reader.warm_up()
+    with own_reader(workers=2) as reader:
         bodies = _bodies()
 
         async def scenario():
@@ -285,14 +270,10 @@ def test_with_two_processes_a_replacement_is_loaded_and_used():
 
         assert asyncio.run(scenario()) == [0, 0]
         assert reader.restarts == 1
-    finally:
-        reader.close()
 
 
 def test_processes_that_died_unnoticed_do_not_get_a_good_body_refused():
-    reader = ArticleReader(workers=2)
-    try:
-        reader.warm_up()
+    with own_reader(workers=2) as reader:
         name, data = _bodies()[3]
         for process in reader._processes:  # before any call: no event loop follows them yet
             os.kill(process.process.pid, signal.SIGKILL)
@@ -304,5 +285,3 @@ def test_processes_that_died_unnoticed_do_not_get_a_good_body_refused():
         article, _ = asyncio.run(read_one())
         assert article.name == name
         assert reader.restarts == 2
-    finally:
-        reader.close()
