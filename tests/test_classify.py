@@ -15,6 +15,7 @@ from newsthread.classify.model import default_model_path
 from newsthread.classify.train import (
     HAND_LABEL_WEIGHT,
     NOT_NEWS_LABEL,
+    SHIPPED_HAND_LABELS,
     LabelledSet,
     apply_hand_labels,
     fit,
@@ -447,7 +448,13 @@ def test_weak_labels_and_fit_on_a_synthetic_corpus(tmp_path):
 
 
 # --- hand labels --------------------------------------------------------------------------------
-@pytest.mark.parametrize("path", [hand_labels_path(), hand_labels_path().with_name("hand_labels_round2.tsv")])
+@pytest.mark.parametrize(
+    "path",
+    [
+        hand_labels_path(name)
+        for name in ("hand_labels.tsv", "hand_labels_round2.tsv", "hand_labels_round3.tsv")
+    ],
+)
 def test_hand_labels_parse_and_hold_only_paths_languages_and_valid_labels(path):
     labels = read_hand_labels(path)
     assert len(labels) >= 500
@@ -466,12 +473,18 @@ def test_hand_labels_parse_and_hold_only_paths_languages_and_valid_labels(path):
     )
 
 
-def test_second_round_hand_labels_are_other_articles():
-    first, second = (
-        read_hand_labels(),
-        read_hand_labels(hand_labels_path().with_name("hand_labels_round2.tsv")),
-    )
-    assert len(second) == 650 and not set(first) & set(second)
+def test_hand_label_rounds_are_other_articles():
+    rounds = [
+        set(read_hand_labels(hand_labels_path(f"hand_labels{suffix}.tsv")))
+        for suffix in ("", "_round2", "_round3", "_round4")
+    ]
+    assert [len(r) for r in rounds[1:]] == [650, 1196, 1200]
+    assert sum(len(r) for r in rounds) == len(set().union(*rounds))
+
+
+def test_the_shipped_model_trains_on_the_first_and_third_rounds():
+    assert SHIPPED_HAND_LABELS == ("hand_labels.tsv", "hand_labels_round3.tsv")
+    assert all(hand_labels_path(name).is_file() for name in SHIPPED_HAND_LABELS)
 
 
 def test_hand_labels_override_weak_labels():
