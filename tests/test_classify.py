@@ -448,13 +448,15 @@ def test_weak_labels_and_fit_on_a_synthetic_corpus(tmp_path):
 
 
 # --- hand labels --------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "path",
-    [
-        hand_labels_path(name)
-        for name in ("hand_labels.tsv", "hand_labels_round2.tsv", "hand_labels_round3.tsv")
-    ],
+HAND_LABEL_FILES = (
+    "hand_labels.tsv",
+    "hand_labels_round2.tsv",
+    "hand_labels_round3.tsv",
+    "hand_labels_round4.tsv",
 )
+
+
+@pytest.mark.parametrize("path", [hand_labels_path(name) for name in HAND_LABEL_FILES])
 def test_hand_labels_parse_and_hold_only_paths_languages_and_valid_labels(path):
     labels = read_hand_labels(path)
     assert len(labels) >= 500
@@ -474,10 +476,7 @@ def test_hand_labels_parse_and_hold_only_paths_languages_and_valid_labels(path):
 
 
 def test_hand_label_rounds_are_other_articles():
-    rounds = [
-        set(read_hand_labels(hand_labels_path(f"hand_labels{suffix}.tsv")))
-        for suffix in ("", "_round2", "_round3", "_round4")
-    ]
+    rounds = [set(read_hand_labels(hand_labels_path(name))) for name in HAND_LABEL_FILES]
     assert [len(r) for r in rounds[1:]] == [650, 1196, 1200]
     assert sum(len(r) for r in rounds) == len(set().union(*rounds))
 

@@ -19,9 +19,10 @@ Hand labels override the weak labels of their articles with a large weight (HAND
   the way that agreed with the dev gold at en 0.954 / ru 0.904 in a blind agreement study (see
   that file's header).
 They teach where the guideline differs from the URL sections (a broad /obshchestvo/ or /russia/
-section also holds local life, business and culture that the guideline files elsewhere). Being random samples, they also
-give the real class mix: per-language logit offsets fitted on their out-of-fold scores
-(prior_correction, PRIOR_FOLDS extra fits) correct the priors the section labels teach.
+section also holds local life, business and culture that the guideline files elsewhere). Being
+random samples, they also give the real class mix: per-language logit offsets fitted on their
+out-of-fold scores (prior_correction, PRIOR_FOLDS extra fits) correct the priors the section labels
+teach.
 A second round of 650 labels (data/hand_labels_round2.tsv, ~300-character reads) and a fourth of
 1,200 (data/hand_labels_round4.tsv, read like round 3) did not raise the dev-gold accuracy and are
 not in the shipped model (`--hand-labels` trains on any set of label files). Dev gold, score.py
