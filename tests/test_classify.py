@@ -15,12 +15,14 @@ from newsthread.classify.model import default_model_path
 from newsthread.classify.train import (
     HAND_LABEL_WEIGHT,
     NOT_NEWS_LABEL,
+    NOT_RANDOM_MARK,
     SHIPPED_HAND_LABELS,
     LabelledSet,
     apply_hand_labels,
     fit,
     fit_prior_bias,
     hand_labels_path,
+    is_random_sample,
     label_weights,
     prior_correction,
     read_hand_labels,
@@ -453,6 +455,8 @@ HAND_LABEL_FILES = (
     "hand_labels_round2.tsv",
     "hand_labels_round3.tsv",
     "hand_labels_round4.tsv",
+    "hand_labels_round5.tsv",
+    "hand_labels_round6.tsv",
 )
 
 
@@ -477,13 +481,24 @@ def test_hand_labels_parse_and_hold_only_paths_languages_and_valid_labels(path):
 
 def test_hand_label_rounds_are_other_articles():
     rounds = [set(read_hand_labels(hand_labels_path(name))) for name in HAND_LABEL_FILES]
-    assert [len(r) for r in rounds[1:]] == [650, 1196, 1200]
+    assert [len(r) for r in rounds[1:]] == [650, 1196, 1200, 2400, 12000]
     assert sum(len(r) for r in rounds) == len(set().union(*rounds))
 
 
-def test_the_shipped_model_trains_on_the_first_and_third_rounds():
-    assert SHIPPED_HAND_LABELS == ("hand_labels.tsv", "hand_labels_round3.tsv")
+def test_the_shipped_model_trains_on_every_round_but_the_second():
+    assert SHIPPED_HAND_LABELS == tuple(name for name in HAND_LABEL_FILES if name != "hand_labels_round2.tsv")
     assert all(hand_labels_path(name).is_file() for name in SHIPPED_HAND_LABELS)
+
+
+def test_only_the_uncertainty_sample_is_kept_out_of_the_prior_fit(tmp_path):
+    not_random = [name for name in HAND_LABEL_FILES if not is_random_sample(hand_labels_path(name))]
+    assert not_random == ["hand_labels_round5.tsv"]
+    marked = tmp_path / "marked.tsv"
+    marked.write_text(f"# some header\n{NOT_RANDOM_MARK}\npath\tlang\tlabel\n", encoding="utf-8")
+    late = tmp_path / "late.tsv"  # the mark counts only in the header
+    late.write_text(f"# header\npath\tlang\tlabel\n{NOT_RANDOM_MARK}\n", encoding="utf-8")
+    assert not is_random_sample(marked)
+    assert is_random_sample(late)
 
 
 def test_hand_labels_override_weak_labels():
