@@ -365,6 +365,10 @@ def test_site_rules():
     assert rules.site_not_news("https://alles.d3.ru/halloween-1870071/")
     assert rules.section_not_news("https://www.theguardian.com/commentisfree/2019/nov/01/polls")
     assert not rules.section_not_news("https://www.theguardian.com/world/2019/nov/01/x")
+    assert rules.section_not_news("https://www.theverge.com/good-deals/2019/11/8/123/headphones-off")
+    assert rules.section_not_news("https://www.example.com/shopping-deals/tv-offers")
+    # a finance desk's deals are mergers and acquisitions: news
+    assert not rules.section_not_news("https://www.reuters.com/markets/deals/acme-to-buy-brightmill/")
 
 
 # --- features -----------------------------------------------------------------------------------

@@ -86,11 +86,12 @@ _add(
 )
 
 # Sections that hold little news at all (opinion, how-to, shopping, reviews...): weak not-news.
+# A bare /deals/ is not one: shops' bargains there, but finance desks' mergers and acquisitions too.
 NOT_NEWS_SECTIONS: frozenset[str] = frozenset(
     "opinion opinions commentisfree comment columnists columns column blog blogs editorial editorials "
     "kolonki review reviews recipes recipe recepty retsepty horoscope horoscopes "
     "goroskop goroskopy quiz quizzes test-centre buying-advice how-to howto guides guide shopping "
-    "deals sponsored partner-content advertorial promo spetsproekty specprojects "
+    "good-deals sponsored partner-content advertorial promo spetsproekty specprojects "
     "lifehacks layfkhaki sovety advice travel beauty krasota stil-i-moda fashion moda diets recepty".split()
 )
 
