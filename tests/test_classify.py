@@ -24,7 +24,9 @@ from newsthread.classify.train import (
     hand_labels_path,
     is_random_sample,
     label_weights,
+    load_hand_labels,
     prior_correction,
+    random_sample_mask,
     read_hand_labels,
     weak_labels,
 )
@@ -261,6 +263,9 @@ RULE_TITLES = [
     ("ТОП-5 бюджетных смартфонов осени", "listicle"),
     ("«Громада»: смотреть онлайн 12 серию", "watch-online"),
     ("Best Black Friday deals on headphones", "sale"),
+    ("Daily Deals: Sony DualShock4 controller $40, Beats headphones under $200", "sale"),
+    ("Airbus beats Boeing with two mega deals at Dubai air show", ""),  # deals that make news
+    ("US mulling sanctions against Serbia over Russia arms deals", ""),
     ("Quiz: how well do you know the Premier League?", "quiz"),
     ("Погода в Казани на выходные: дожди и ветер", "weather-forecast"),
     ("Лукашенко встретился с Путиным в Сочи", ""),
@@ -367,6 +372,7 @@ def test_site_rules():
     assert not rules.section_not_news("https://www.theguardian.com/world/2019/nov/01/x")
     assert rules.section_not_news("https://www.theverge.com/good-deals/2019/11/8/123/headphones-off")
     assert rules.section_not_news("https://www.example.com/shopping-deals/tv-offers")
+    assert rules.section_not_news("https://www.example.com/tech-deals/2019/laptops-off")
     # a finance desk's deals are mergers and acquisitions: news
     assert not rules.section_not_news("https://www.reuters.com/markets/deals/acme-to-buy-brightmill/")
 
@@ -494,15 +500,31 @@ def test_the_shipped_model_trains_on_every_round_but_the_second():
     assert all(hand_labels_path(name).is_file() for name in SHIPPED_HAND_LABELS)
 
 
-def test_only_the_uncertainty_sample_is_kept_out_of_the_prior_fit(tmp_path):
+def test_only_round5_is_marked_not_random(tmp_path):
     not_random = [name for name in HAND_LABEL_FILES if not is_random_sample(hand_labels_path(name))]
     assert not_random == ["hand_labels_round5.tsv"]
     marked = tmp_path / "marked.tsv"
-    marked.write_text(f"# some header\n{NOT_RANDOM_MARK}\npath\tlang\tlabel\n", encoding="utf-8")
+    marked.write_text(f"# some header\n\n{NOT_RANDOM_MARK}\npath\tlang\tlabel\n", encoding="utf-8")
     late = tmp_path / "late.tsv"  # the mark counts only in the header
     late.write_text(f"# header\npath\tlang\tlabel\n{NOT_RANDOM_MARK}\n", encoding="utf-8")
     assert not is_random_sample(marked)
     assert is_random_sample(late)
+
+
+def test_a_non_random_label_file_trains_but_stays_out_of_the_prior_fit(tmp_path):
+    random_file, picked_file = tmp_path / "random.tsv", tmp_path / "picked.tsv"
+    random_file.write_text(
+        "path\tlang\tlabel\nd/a.html\ten\tsports\nd/b.html\tru\tnot_news\n", encoding="utf-8"
+    )
+    picked_file.write_text(f"{NOT_RANDOM_MARK}\npath\tlang\tlabel\nd/c.html\ten\teconomy\n", encoding="utf-8")
+    hand, not_random = load_hand_labels([random_file, picked_file])
+    assert hand == {"a.html": ("en", "sports"), "b.html": ("ru", NOT_NEWS_LABEL), "c.html": ("en", "economy")}
+    assert not_random == {"c.html"}
+    articles = [Article(name=f"{n}.html", title=n, lang="en") for n in "abcd"]
+    categories, not_news = weak_labels(articles)
+    hand_mask = apply_hand_labels(articles, categories, not_news, label_weights(articles, categories), hand)
+    assert list(hand_mask) == [True, True, True, False]
+    assert list(random_sample_mask(articles, hand_mask, not_random)) == [True, True, False, False]
 
 
 def test_hand_labels_override_weak_labels():

@@ -1,4 +1,5 @@
-"""The bundled demo sample: every file is a readable contest article and README.md describes them all."""
+"""The bundled demo sample: every file is a readable contest article, README.md describes them all, and
+the shipped news filter keeps its news."""
 
 from __future__ import annotations
 

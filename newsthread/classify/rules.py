@@ -86,12 +86,11 @@ _add(
 )
 
 # Sections that hold little news at all (opinion, how-to, shopping, reviews...): weak not-news.
-# A bare /deals/ is not one: shops' bargains there, but finance desks' mergers and acquisitions too.
 NOT_NEWS_SECTIONS: frozenset[str] = frozenset(
     "opinion opinions commentisfree comment columnists columns column blog blogs editorial editorials "
     "kolonki review reviews recipes recipe recepty retsepty horoscope horoscopes "
     "goroskop goroskopy quiz quizzes test-centre buying-advice how-to howto guides guide shopping "
-    "good-deals sponsored partner-content advertorial promo spetsproekty specprojects "
+    "deals sponsored partner-content advertorial promo spetsproekty specprojects "
     "lifehacks layfkhaki sovety advice travel beauty krasota stil-i-moda fashion moda diets recepty".split()
 )
 
@@ -144,8 +143,15 @@ def subdomain_category(url: str) -> str:
     return ""
 
 
+# Not-news words that say nothing as a whole section: a bare /deals/ holds a shop's bargains but also a
+# finance desk's mergers and acquisitions (/good-deals/, /tech-deals/ are bargains).
+_NOT_NEWS_ONLY_IN_COMPOUNDS = frozenset({"deals"})
+
+
 def section_not_news(url: str) -> bool:
     for segment in url_sections(url):
+        if segment in _NOT_NEWS_ONLY_IN_COMPOUNDS:
+            continue
         if segment in NOT_NEWS_SECTIONS:
             return True
         if any(word in NOT_NEWS_SECTIONS for word in _SEGMENT_SPLIT.split(segment) if len(word) > 3):
@@ -296,9 +302,13 @@ _NOT_NEWS_TITLE: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
+        # "deals" only in a shopping phrase: firms and states sign deals too (arms, jet, M&A deals)
         "sale",
         re.compile(
-            r"\bdeals\b|\bdeal of the day\b|\b\d+% off\b|\bon sale\b(?! to)|\bsave (?:up to )?\$\d+|"
+            r"\b(?:best|top|daily|early|cheapest|biggest|great|hot|sweet|exclusive|fashion|beauty|tech|tv|"
+            r"electronic|these)\b[^.:;!?]{0,40}\bdeals\b|\b(?:black friday|cyber monday)\b[^.!?]{0,60}\bdeals\b|"
+            r"\bdeals (?:on|for|include|start|spotlight)\b|^\s*(?:daily|friday|monday|electronic) deals\b|"
+            r"\bon deals\b|\bdeal of the day\b|\b\d+% off\b|\bon sale\b(?! to)|\bsave (?:up to )?\$\d+|"
             r"\bcoupon|\bpromo code|\bскидк[аи] до \d|\bпромокод",
             re.I,
         ),
