@@ -89,10 +89,10 @@ HAND_LABEL_WEIGHT = 30.0
 NOT_NEWS_LABEL = "not_news"  # the hand label of an article that is not news
 # Per-language class-prior correction (NewsClassifier.lang_bias_): the weak labels come from URL
 # sections, whose mix of categories is not the news stream's (the model almost never said "other" and
-# used "society" as the catch-all). The hand-label files without NOT_RANDOM_MARK are random samples, so
-# their class mix is the real one: refit the model PRIOR_FOLDS times without a fold of them, score that fold (out of fold,
-# with the section odds of prediction), then per language fit the 7 logit offsets that minimise the
-# cross-entropy of those scores (L2 penalty PRIOR_L2). Evidence: see PRIOR_L2.
+# used "society" as the catch-all). The hand-label files without NOT_RANDOM_MARK are random samples,
+# so their class mix is the real one: refit the model PRIOR_FOLDS times without a fold of them, score
+# that fold (out of fold, with the section odds of prediction), then per language fit the 7 logit
+# offsets that minimise the cross-entropy of those scores (L2 penalty PRIOR_L2). Evidence: see PRIOR_L2.
 PRIOR_FOLDS = 5
 # Dev category accuracy (alpha 5e-5, 1,100 hand labels; hours 06-09 en/ru, then 10-13 en/ru):
 # no correction 0.837/0.827, 0.880/0.827; L2 0 0.880/0.827, 0.872/0.827; 0.003 0.880/0.827,

@@ -287,8 +287,9 @@ class _ReaderProcess:
         self._outgoing = bytearray()  # request bytes the pipe has not taken yet
         self._writing = False  # an add_writer callback is waiting for room in the pipe
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._waiters: deque[asyncio.Future] = deque()  # answers come in the order of the calls
-        self._ends: deque[int] = deque()  # for each waiter: where its frame ends in the request stream
+        # the calls waiting for answers, which come in the order of the calls: each one's future and
+        # where its frame ends in the request stream
+        self._waiters: deque[tuple[asyncio.Future, int]] = deque()
         self._queued_bytes = 0  # request bytes queued so far
         self._sent_bytes = 0  # ... and written to the pipe
         self._watchdog: asyncio.TimerHandle | None = None
@@ -331,9 +332,8 @@ class _ReaderProcess:
         if self.dead:
             raise WorkerDied("the reader process is gone", culprit=False)
         waiter = loop.create_future()
-        self._waiters.append(waiter)
         self._queued_bytes += len(frame)
-        self._ends.append(self._queued_bytes)
+        self._waiters.append((waiter, self._queued_bytes))
         if self._watchdog is None:
             self._arm_watchdog()
         self._outgoing += frame
@@ -404,9 +404,7 @@ class _ReaderProcess:
             self.ready = True
             self._arm_watchdog()  # calls sent meanwhile are read from now on
             return
-        waiter = self._waiters.popleft() if self._waiters else None
-        if self._ends:
-            self._ends.popleft()
+        waiter = self._waiters.popleft()[0] if self._waiters else None
         self._arm_watchdog()  # the next call, if any, is read from now on
         if waiter is None or waiter.done():  # the request went away
             return
@@ -420,13 +418,12 @@ class _ReaderProcess:
         when the process had its models loaded and the whole call to read."""
         if self.dead:
             return
-        blame = blame and self.ready and bool(self._ends) and self._sent_bytes >= self._ends[0]
+        blame = blame and self.ready and bool(self._waiters) and self._sent_bytes >= self._waiters[0][1]
         self.dead = True
         self.close()
         waiters, self._waiters = self._waiters, deque()
-        self._ends.clear()
         reason = str(error) or type(error).__name__
-        for position, waiter in enumerate(waiters):
+        for position, (waiter, _) in enumerate(waiters):
             if not waiter.done():
                 waiter.set_exception(WorkerDied(reason, culprit=blame and position == 0))
 
