@@ -44,6 +44,12 @@ _STOP = frozenset(
 _FIRST_PERSON = frozenset("i my me mine я мне мой моя меня".split())
 _SECOND_PERSON = frozenset("you your yours вы вас вам ваш ваша ты тебе тебя".split())
 
+# Characters of description and first paragraphs read after the title (the median article has
+# ~1,400). Trained with the last random wave of hand labels held out (2,164 news), agreement with
+# its readers for 600 / 1500 / 3000 / 6000: en 0.903 / 0.910 / 0.918 / 0.916, ru 0.932 / 0.934 /
+# 0.932 / 0.936. 3000 keeps most of the gain; scoring takes ~1.25x as long as at 1500.
+LEAD_CHARS = 3000
+
 # Namespaces and word pairs are mixed into the 32-bit word hashes with these odd constants.
 _MIX_A = np.uint64(0x9E3779B97F4A7C15)
 _MIX_B = np.uint64(0xC2B2AE3D27D4EB4F)
@@ -195,7 +201,7 @@ class ArticleFeaturizer:
     """Hashes an article's title words (own namespace), title word pairs, lead words (title
     included), lead word pairs and shape tokens into `n_features` binary columns, rows L2-normed."""
 
-    def __init__(self, n_features: int = 2**17, lead_chars: int = 1500):
+    def __init__(self, n_features: int = 2**17, lead_chars: int = LEAD_CHARS):
         self.n_features = n_features
         self.lead_chars = lead_chars
         self._cache = _TokenCache()

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from newsthread.classify import rules
-from newsthread.classify.features import ArticleFeaturizer, FeatureRows
+from newsthread.classify.features import LEAD_CHARS, ArticleFeaturizer, FeatureRows
 from newsthread.model import CATEGORIES, NEWS_LANGUAGES, Article
 
 MODEL_FILE = "classifier.npz"
@@ -68,7 +68,7 @@ class NewsClassifier:
     def __init__(
         self,
         n_features: int = 2**17,
-        lead_chars: int = 1500,
+        lead_chars: int = LEAD_CHARS,
         alpha: float = ALPHA,
         news_alpha: float = 1e-5,
         embedding_scale: float = EMBEDDING_SCALE,
