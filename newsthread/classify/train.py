@@ -23,6 +23,8 @@ output (each file's header says how it was drawn):
 - data/hand_labels_round5.tsv: 2,400 articles the previous model was least sure of (an uncertainty
   sample, marked NOT_RANDOM_MARK), read the same way;
 - data/hand_labels_round6.tsv: 12,000 more random articles read the same way, drawn in five waves.
+- data/hand_labels_round7.tsv: the 89 unlabelled articles of the sites rules.NOT_NEWS_SITES drops
+  whole (not random), read the same way; they decided which sites stay on that list.
 They teach where the guideline differs from the URL sections (a broad /obshchestvo/ or /russia/
 section also holds local life, business and culture that the guideline files elsewhere). The random
 samples also give the real class mix: per-language logit offsets fitted on their out-of-fold scores
@@ -233,6 +235,7 @@ SHIPPED_HAND_LABELS = (
     "hand_labels_round4.tsv",
     "hand_labels_round5.tsv",
     "hand_labels_round6.tsv",
+    "hand_labels_round7.tsv",
 )
 
 
