@@ -25,6 +25,7 @@ output (each file's header says how it was drawn):
 - data/hand_labels_round6.tsv: 12,000 more random articles read the same way, drawn in five waves.
 - data/hand_labels_round7.tsv: the 89 unlabelled articles of the sites rules.NOT_NEWS_SITES drops
   whole (not random), read the same way; they decided which sites stay on that list.
+- data/hand_labels_round8.tsv: 2,400 more random English articles read the same way.
 They teach where the guideline differs from the URL sections (a broad /obshchestvo/ or /russia/
 section also holds local life, business and culture that the guideline files elsewhere). The random
 samples also give the real class mix: per-language logit offsets fitted on their out-of-fold scores
@@ -236,6 +237,7 @@ SHIPPED_HAND_LABELS = (
     "hand_labels_round5.tsv",
     "hand_labels_round6.tsv",
     "hand_labels_round7.tsv",
+    "hand_labels_round8.tsv",
 )
 
 
