@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -460,16 +462,8 @@ def test_weak_labels_and_fit_on_a_synthetic_corpus(tmp_path):
 
 
 # --- hand labels --------------------------------------------------------------------------------
-HAND_LABEL_FILES = (
-    "hand_labels.tsv",
-    "hand_labels_round2.tsv",
-    "hand_labels_round3.tsv",
-    "hand_labels_round4.tsv",
-    "hand_labels_round5.tsv",
-    "hand_labels_round6.tsv",
-    "hand_labels_round7.tsv",
-    "hand_labels_round8.tsv",
-)
+# every label file in the package, in round order (hand_labels.tsv sorts before hand_labels_round2.tsv)
+HAND_LABEL_FILES = tuple(sorted(path.name for path in hand_labels_path().parent.glob("hand_labels*.tsv")))
 
 
 @pytest.mark.parametrize("path", [hand_labels_path(name) for name in HAND_LABEL_FILES])
@@ -478,11 +472,12 @@ def test_hand_labels_parse_and_hold_only_paths_languages_and_valid_labels(path):
     assert len(labels) >= 80
     assert {label for _, label in labels.values()} <= {*CATEGORIES, NOT_NEWS_LABEL}
     assert {lang for lang, _ in labels.values()} <= {"en", "ru"}
-    rows = [
-        line.split("\t")
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line and not line.startswith("#")
-    ][1:]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    # the header's totals ("# ... Totals: ru 898, en 298.") are the file's own language counts
+    header = " ".join(line for line in lines if line.startswith("#"))
+    totals = {lang: int(n) for lang, n in re.findall(r"\b(en|ru) (\d+)\b", header.split("Totals:", 1)[1])}
+    assert totals == dict(Counter(lang for lang, _ in labels.values()))
+    rows = [line.split("\t") for line in lines if line and not line.startswith("#")][1:]
     assert len(rows) == len(labels) and all(len(row) == 3 for row in rows)  # no article text
     # never the dev slice's day (20191101): the dev figures must stay unseen
     assert all(
