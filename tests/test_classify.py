@@ -26,6 +26,7 @@ from newsthread.classify.train import (
     hand_labels_path,
     is_random_sample,
     label_weights,
+    labels_matching,
     load_hand_labels,
     prior_correction,
     random_sample_mask,
@@ -459,6 +460,36 @@ def test_weak_labels_and_fit_on_a_synthetic_corpus(tmp_path):
     predicted = [model.predict(a)[2] for a in test[:-1]]
     expected = list(itertools.chain.from_iterable([topic] * 10 for topic in TOPICS))
     assert np.mean([p == e for p, e in zip(predicted, expected, strict=True)]) > 0.9
+
+
+def test_hold_out_trains_without_the_matching_labels_and_reports_agreement_with_them(tmp_path, capsys):
+    from newsthread.classify import train
+
+    articles = _synthetic(30, seed=3)
+    labels = tmp_path / "labels.tsv"
+    rows = [
+        f"2019111{8 if i % 3 else 5}/00/{a.name}\ten\t{_topic_of(a)}" for i, a in enumerate(articles[:-1])
+    ]
+    labels.write_text("path\tlang\tlabel\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "contest_html").mkdir()
+    held = labels_matching([labels], r"^20191115/")
+    assert len(held) == sum(1 for row in rows if row.startswith("20191115/")) > 0
+    args = ["--data", str(tmp_path), "--hand-labels", str(labels), "--no-embeddings", "--no-holdout"]
+    args += ["--prior-folds", "0", "--hold-out", r"^20191115/"]
+    # without --out it would overwrite the shipped model with one trained on fewer labels
+    assert train.main(args, read=lambda *_: list(articles)) == 2
+    out = tmp_path / "m.npz"
+    assert train.main([*args, "--out", str(out)], read=lambda *_: list(articles)) == 0
+    info = NewsClassifier.load(out).info_
+    assert info["articles"] == len(articles) - len(held)
+    assert info["hand_labels"] == len(rows) - len(held)
+    report = info["held_out"]["random"]["en"]
+    assert report["category_items"] == len(held) and report["category_accuracy"] > 0.8
+    assert "held-out hand-labelled" in capsys.readouterr().out
+
+
+def _topic_of(article: Article) -> str:
+    return next(topic for topic in TOPICS if article.name.startswith(topic))
 
 
 # --- hand labels --------------------------------------------------------------------------------
