@@ -12,7 +12,7 @@ import pytest
 
 from newsthread.classify import NewsClassifier, rules
 from newsthread.classify import train as train_module
-from newsthread.classify.features import ArticleFeaturizer, normalise, words
+from newsthread.classify.features import ArticleFeaturizer, navec_codes, normalise, words
 from newsthread.classify.model import default_model_path
 from newsthread.classify.train import (
     HAND_LABEL_WEIGHT,
@@ -249,7 +249,10 @@ def test_large_batches_are_scored_in_chunks_with_the_same_result(model, monkeypa
     examples = [e for _, e in NEWS_EXAMPLES] + NOT_NEWS_EXAMPLES
     whole = model.predict_batch(examples)
     monkeypatch.setattr(model_module, "BATCH", 3)
-    assert model.predict_batch(examples) == whole
+    chunked = model.predict_batch(examples)
+    # the same decisions; confidences equal up to float rounding (matrix products by batch shape)
+    assert [(n, c) for n, _, c, _ in chunked] == [(n, c) for n, _, c, _ in whole]
+    assert np.allclose([r[1::2] for r in chunked], [r[1::2] for r in whole], atol=1e-5)
 
 
 def test_empty_article_is_not_news(model):
@@ -463,8 +466,6 @@ def test_weak_labels_and_fit_on_a_synthetic_corpus(tmp_path):
 
 
 def test_hold_out_trains_without_the_matching_labels_and_reports_agreement_with_them(tmp_path, capsys):
-    from newsthread.classify import train
-
     articles = _synthetic(30, seed=3)
     labels = tmp_path / "labels.tsv"
     rows = [
@@ -477,9 +478,9 @@ def test_hold_out_trains_without_the_matching_labels_and_reports_agreement_with_
     args = ["--data", str(tmp_path), "--hand-labels", str(labels), "--no-embeddings", "--no-holdout"]
     args += ["--prior-folds", "0", "--hold-out", r"^20191115/"]
     # without --out it would overwrite the shipped model with one trained on fewer labels
-    assert train.main(args, read=lambda *_: list(articles)) == 2
+    assert train_module.main(args, read=lambda *_: list(articles)) == 2
     out = tmp_path / "m.npz"
-    assert train.main([*args, "--out", str(out)], read=lambda *_: list(articles)) == 0
+    assert train_module.main([*args, "--out", str(out)], read=lambda *_: list(articles)) == 0
     info = NewsClassifier.load(out).info_
     assert info["articles"] == len(articles) - len(held)
     assert info["hand_labels"] == len(rows) - len(held)
@@ -614,6 +615,86 @@ def test_language_offsets_apply_to_their_language_only_and_survive_save_load(tmp
     copy.save(tmp_path / "m.npz")
     again = NewsClassifier.load(tmp_path / "m.npz")
     assert np.allclose(again.category_proba([ru, en]), after, atol=1e-6)
+
+
+# --- navec nets -----------------------------------------------------------------------------------
+def test_navec_inputs_are_unit_directions_of_title_and_of_title_with_lead(model):
+    dim = navec_codes().dim
+    articles = [
+        article("Центробанк снизил ключевую ставку", "Решение принято на заседании совета директоров.", "ru"),
+        article("2019 — 42%", "", "ru"),  # no word at all
+        article("Central bank cuts rates", "The decision was taken on Friday."),  # English: no vectors
+    ]
+    inputs = model.net_inputs(articles)
+    assert inputs.shape == (3, 2 * dim)
+    assert np.allclose(np.linalg.norm(inputs[0].reshape(2, dim), axis=1), 1.0, atol=1e-5)
+    assert not np.allclose(inputs[0, :dim], inputs[0, dim:])  # the lead counts
+    assert not inputs[1].any() and not inputs[2].any()
+
+
+def test_navec_code_sums_equal_the_sums_of_the_decoded_vectors():
+    codes = navec_codes()
+    ids, rows = np.array([5, 17, 5, 1000, 42]), np.array([0, 0, 0, 2, 2])
+    decoded = codes.book[np.arange(codes.book.shape[0]), codes.indexes[ids]].reshape(len(ids), codes.dim)
+    sums = codes.sums(ids, rows, 3)
+    assert np.allclose(sums[0], decoded[:3].sum(axis=0), atol=1e-5)
+    assert not sums[1].any() and np.allclose(sums[2], decoded[3:].sum(axis=0), atol=1e-5)
+
+
+def test_the_shipped_navec_nets_change_russian_scores_only(model):
+    ru, en = NEWS_EXAMPLES[0][1], NEWS_EXAMPLES[1][1]
+    assert ru.lang == "ru" and en.lang == "en"
+    assert len(model.nets_) == len(train_module.NET_SEEDS) and model.embedding_net_weight > 0
+    first, last = model.nets_[0][0][0], model.nets_[0][-1][0]
+    assert first.shape == (2 * navec_codes().dim, train_module.NET_LAYERS[0])
+    assert last.shape == (train_module.NET_LAYERS[-1], len(CATEGORIES))
+    proba = model.net_proba([ru])
+    assert proba.shape == (1, len(CATEGORIES)) and np.isclose(proba.sum(), 1.0, atol=1e-4)
+    without = NewsClassifier.load()
+    without.embedding_net_weight = 0.0
+    with_nets, plain = np.log(model.category_proba([ru, en])), np.log(without.category_proba([ru, en]))
+    assert not np.allclose(with_nets[0], plain[0], atol=0.1) and np.allclose(
+        with_nets[1], plain[1], atol=1e-5
+    )
+
+
+def test_fit_embedding_nets_learns_russian_topics_and_needs_every_category():
+    topics = {
+        "sports": "футбол матч команда гол тренер чемпионат",
+        "economy": "банк рубль инфляция ставка бюджет экономика",
+        "technology": "смартфон приложение компьютер интернет программа процессор",
+        "science": "учёные исследование вирус космос физика генетика",
+        "entertainment": "фильм актёр концерт певица сериал премьера",
+        "society": "президент закон выборы суд полиция депутат",
+        "other": "погода праздник парк собака фестиваль ярмарка",
+    }
+    rng = np.random.default_rng(0)
+    articles, labels = [], []
+    for category, vocabulary in topics.items():
+        for _ in range(30):
+            title = " ".join(rng.choice(vocabulary.split(), 3))
+            articles.append(article(title, " ".join(rng.choice(vocabulary.split(), 12)), lang="ru"))
+            labels.append(category)
+    labels = np.array(labels)
+    model = fit(
+        NewsClassifier(n_features=2**14),
+        articles,
+        labels,
+        np.arange(len(articles)) % 10 == 0,  # the not-news model needs both classes
+        navec=train_module._Navec(),
+        log=lambda *_: None,
+    )
+    assert len(model.form_navec_ids_) == len(model.form_keys_) > 30  # the words' navec ids are kept
+    train_module.fit_embedding_nets(model, articles, labels, log=lambda *_: None)
+    # unseen combinations of the topic words
+    tests = [article(f"{w} и {v}", lang="ru") for w, v in [("чемпионат", "гол"), ("инфляция", "рубль")]]
+    predicted = np.array(CATEGORIES)[model.net_proba(tests).argmax(axis=1)]
+    assert list(predicted) == ["sports", "economy"]
+    without_other = labels != "other"
+    with pytest.raises(ValueError, match="all 7 categories"):
+        train_module.fit_embedding_nets(
+            model, [a for a, keep in zip(articles, without_other, strict=True) if keep], labels[without_other]
+        )
 
 
 # --- real articles ------------------------------------------------------------------------------

@@ -239,6 +239,7 @@ class ArticleFeaturizer:
         shape_doc: list[int] = []
         keys: list[int] = []
         key_doc: list[int] = []
+        key_in_title: list[bool] = []
         cache = self._cache
         for row, article in enumerate(articles):
             title_raw = article.title.lower().split()
@@ -253,9 +254,11 @@ class ArticleFeaturizer:
             lead_doc += [row] * len(body)
             shape_doc += [row] * len(shapes)
             if article.lang in forms_for:
-                found = cache.form_keys(title_raw + lead_raw)
-                keys += found
-                key_doc += [row] * len(found)
+                in_title = cache.form_keys(title_raw)
+                in_lead = cache.form_keys(lead_raw)
+                keys += in_title + in_lead
+                key_doc += [row] * (len(in_title) + len(in_lead))
+                key_in_title += [True] * len(in_title) + [False] * len(in_lead)
         n = np.uint64(self.n_features)
         title_arr = np.asarray(title_ids, dtype=np.uint64)
         lead_arr = np.asarray(lead_ids, dtype=np.uint64)
@@ -292,6 +295,7 @@ class ArticleFeaturizer:
             n_features=self.n_features,
             form_keys=np.asarray(keys, dtype=np.uint32),
             form_rows=np.asarray(key_doc, dtype=np.int64),
+            form_in_title=np.asarray(key_in_title, dtype=bool),
         )
 
 
@@ -305,6 +309,7 @@ class FeatureRows:
     n_features: int
     form_keys: np.ndarray
     form_rows: np.ndarray
+    form_in_title: np.ndarray  # per form key: from the title (else from the lead)
 
     @property
     def n_rows(self) -> int:
@@ -350,3 +355,69 @@ def _pairs(ids: np.ndarray, rows: np.ndarray, salt: np.uint64) -> np.ndarray:
 def _pair_rows(rows: np.ndarray) -> np.ndarray:
     keep = _same_doc_pairs(rows)
     return rows[:-1][keep] if keep.any() else np.zeros(0, dtype=np.int64)
+
+
+# --- navec word vectors -----------------------------------------------------------------------------
+NAVEC_FILE = ("data", "emb", "navec_news_v1_1B_250K_300d_100q.tar")
+
+
+def navec_path():
+    """navec news word vectors (250k Russian word forms, 300 dimensions), shipped in the natasha wheel."""
+    from pathlib import Path
+
+    import natasha
+
+    return Path(natasha.__file__).parent.joinpath(*NAVEC_FILE)
+
+
+@dataclass
+class NavecCodes:
+    """navec's product-quantised vectors: word i is the concatenation over sub-vectors p of
+    book[p, indexes[i, p]]. Read straight from the tar's pq.bin (~20 ms; navec's own loader also
+    builds the vocabulary and norms, ~0.4 s), so prediction needs neither navec nor natasha code."""
+
+    indexes: np.ndarray  # (words, sub-vectors) uint8
+    book: np.ndarray  # (sub-vectors, 256 codes, sub-dimensions) float32
+
+    @classmethod
+    def read(cls, path=None) -> NavecCodes:
+        import tarfile
+
+        with tarfile.open(path or navec_path()) as tar:
+            member = tar.extractfile("pq.bin")
+            if member is None:
+                raise ValueError("no pq.bin in the navec file")
+            data = member.read()
+        words, _, parts, codes = (int(x) for x in np.frombuffer(data[:16], np.uint32))
+        indexes = np.frombuffer(data[16 : 16 + words * parts], np.uint8).reshape(words, parts)
+        book = np.frombuffer(data[16 + words * parts :], np.float32).reshape(parts, codes, -1)
+        return cls(indexes, book)
+
+    @property
+    def dim(self) -> int:
+        return self.book.shape[0] * self.book.shape[2]
+
+    def sums(self, ids: np.ndarray, rows: np.ndarray, n_rows: int) -> np.ndarray:
+        """(n_rows, dim): row r is the sum of the vectors of the words ids[rows == r]. Computed on the
+        codes (count each row's codes per sub-vector, times the code book), so no (words x dim)
+        array is built: on 2 cores that gather alone cost more than the nets."""
+        parts, n_codes, width = self.book.shape
+        sums = np.zeros((n_rows, parts, width), dtype=np.float32)
+        if len(ids):
+            codes = np.ascontiguousarray(self.indexes[ids].T)  # (sub-vectors, words)
+            base = np.asarray(rows, dtype=np.int64) * n_codes
+            for part in range(parts):
+                counts = np.bincount(base + codes[part], minlength=n_rows * n_codes)
+                sums[:, part] = counts.reshape(n_rows, n_codes) @ self.book[part]
+        return sums.reshape(n_rows, parts * width)
+
+
+_NAVEC_CODES: NavecCodes | None = None
+
+
+def navec_codes() -> NavecCodes:
+    """The process's navec code book, read on first use."""
+    global _NAVEC_CODES
+    if _NAVEC_CODES is None:
+        _NAVEC_CODES = NavecCodes.read()
+    return _NAVEC_CODES
