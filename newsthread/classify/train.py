@@ -640,7 +640,10 @@ def holdout_report(
         precision = tp / max(1, int(flagged.sum()))
         recall = tp / max(1, int((rows & not_news).sum()))
         report[lang] = {
-            "category_accuracy": round(float((predicted[labelled] == categories[labelled]).mean()), 4),
+            # 0 when a language has no labelled article (no NaN in the saved info)
+            "category_accuracy": round(
+                float((predicted[labelled] == categories[labelled]).sum()) / max(1, int(labelled.sum())), 4
+            ),
             "category_items": int(labelled.sum()),
             "not_news_precision": round(precision, 4),
             "not_news_recall": round(recall, 4),
