@@ -15,6 +15,7 @@ import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
 
 import numpy as np
@@ -412,12 +413,7 @@ class NavecCodes:
         return sums.reshape(n_rows, parts * width)
 
 
-_NAVEC_CODES: NavecCodes | None = None
-
-
+@lru_cache(maxsize=1)
 def navec_codes() -> NavecCodes:
     """The process's navec code book, read on first use."""
-    global _NAVEC_CODES
-    if _NAVEC_CODES is None:
-        _NAVEC_CODES = NavecCodes.read()
-    return _NAVEC_CODES
+    return NavecCodes.read()

@@ -196,7 +196,7 @@ class NewsClassifier:
         ids = self.form_navec_ids_[pos[hit]].astype(np.int64)
         docs, in_title = rows.form_rows[hit], rows.form_in_title[hit]
         title = codes.sums(ids[in_title], docs[in_title], rows.n_rows)
-        both = codes.sums(ids, docs, rows.n_rows)
+        both = title + codes.sums(ids[~in_title], docs[~in_title], rows.n_rows)
         for half in (title, both):
             half /= np.maximum(np.linalg.norm(half, axis=1, keepdims=True), 1e-9)
         return np.hstack([title, both])

@@ -744,10 +744,9 @@ def main(argv: list[str] | None = None, read: Callable[[Path, bool], list[Articl
     categories, not_news = weak_labels(articles)
     weights = label_weights(articles, categories)
     broad_labels = int((weights < 1).sum())
-    hand: dict[str, tuple[str, str]] = {}
-    not_random: set[str] = set()
-    if not args.no_hand_labels:
-        hand, not_random = load_hand_labels(label_files)
+    # read once: trained on (unless --no-hand-labels) and measured against (--hold-out)
+    labels = load_hand_labels(label_files) if held_out or not args.no_hand_labels else ({}, set())
+    hand, not_random = ({}, set()) if args.no_hand_labels else labels
     hand_mask = apply_hand_labels(articles, categories, not_news, weights, hand)
     weights[hand_mask] = args.hand_weight
     news_weights = np.where(hand_mask, args.hand_weight, 1.0)
@@ -819,7 +818,7 @@ def main(argv: list[str] | None = None, read: Callable[[Path, bool], list[Articl
         fit_embedding_nets(model, [articles[i] for i in russian], categories[russian])
     if held_out:
         print("agreement with the held-out hand labels (--hold-out):")
-        info["held_out"] = held_out_report(model, held_out, load_hand_labels(label_files))
+        info["held_out"] = held_out_report(model, held_out, labels)
     info["training_seconds"] = round(time.perf_counter() - started, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     model.save(args.out, info)
